@@ -1,0 +1,80 @@
+"""The values that flow between enrichment stages.
+
+Every stage takes an :class:`Article` (plus what earlier stages found) and
+returns plain, immutable records. Nothing here knows about Kafka or JSON, so
+each stage can be tested on its own with literals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+TextField = Literal["title", "body"]
+
+#: Entity labels after normalisation across models (GPE/FAC/LOC -> LOC, ...).
+EntityLabel = Literal["PER", "ORG", "LOC", "MISC"]
+
+#: What kind of place a gazetteer entry is, coarse enough for dashboards.
+PlaceKind = Literal["continent", "country", "region", "admin1", "city"]
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """A raw article after validation. ``title``/``body`` are the only texts tagged."""
+
+    id: str
+    body: str
+    title: str | None = None
+    url: str | None = None
+    source: str | None = None
+    published_at: str | None = None
+    lang_hint: str | None = None
+
+    def text_of(self, name: TextField) -> str:
+        return self.body if name == "body" else (self.title or "")
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A piece of an article's text: ``text == article.<field>[start:end]`` (Python str indices)."""
+
+    text: str
+    start: int
+    end: int
+    field: TextField
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageTag:
+    code: str  # ISO 639-1, no region suffix
+    confidence: float  # 0..1
+    source: Literal["model", "hint"] = "model"
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    span: Span
+    label: EntityLabel
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """One gazetteer entry (a GeoNames feature)."""
+
+    geonameid: int
+    name: str  # canonical English name
+    kind: PlaceKind
+    country_code: str | None  # ISO-3166 alpha-2; None for continents and supranational regions
+    admin1: str | None
+    lat: float
+    lon: float
+    population: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A place the article names, with every mention of it."""
+
+    place: Place
+    mentions: tuple[Span, ...] = field(default_factory=tuple)
