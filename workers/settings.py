@@ -1,0 +1,68 @@
+"""Worker configuration: environment variables (``KHABAR_*``), overridden by command-line flags."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
+
+
+class KafkaSettings(BaseSettings):
+    """How to reach Kafka. Secrets are ``SecretStr`` so they never reach a log line or a repr."""
+
+    model_config = SettingsConfigDict(env_prefix="KHABAR_", extra="ignore")
+
+    broker: str = Field(
+        default="127.0.0.1:9092",
+        description="Kafka bootstrap servers, comma-separated host:port (KHABAR_BROKER).",
+    )
+    security_protocol: SecurityProtocol = "PLAINTEXT"
+    sasl_mechanism: SaslMechanism | None = None
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    ssl_cafile: str | None = None
+    ssl_certfile: str | None = None
+    ssl_keyfile: str | None = None
+
+    def bootstrap_list(self) -> list[str]:
+        return [b.strip() for b in self.broker.split(",") if b.strip()]
+
+
+class TopicSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KHABAR_", extra="ignore")
+
+    input_topic: str = "articles.raw"
+    output_topic: str = "articles.enriched"
+    dlq_topic: str = "articles.dlq"
+
+
+class WorkerSettings(KafkaSettings, TopicSettings):
+    """Everything ``khabar worker`` needs; each field is also ``KHABAR_<NAME>``."""
+
+    group_id: str = Field(
+        default="khabar-enricher",
+        description="Consumer group (and Faust app id): workers sharing it split the partitions.",
+    )
+    metrics_host: str = Field(default="127.0.0.1", description="Address the /metrics endpoint binds to.")
+    metrics_port: int = Field(default=9464, ge=0, le=65535, description="0 disables the endpoint.")
+    max_body_chars: int = Field(
+        default=200_000,
+        ge=1,
+        description="Bodies longer than this are dead-lettered (reason body_too_large).",
+    )
+    batch_size: int = Field(default=64, ge=1, description="Articles taken from the stream per batch.")
+    batch_within_s: float = Field(default=0.05, gt=0, description="Longest wait to fill a batch.")
+    # Short group timeouts make joins and failover fast on a local broker; a
+    # cluster across machines wants Kafka's longer defaults.
+    session_timeout_ms: int = Field(default=10_000, ge=1000)
+    heartbeat_interval_ms: int = Field(default=1_000, ge=100)
+    rebalance_timeout_ms: int = Field(default=10_000, ge=1000)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    data_dir: str = Field(
+        default="",
+        description="Faust's local state directory; empty means a fresh temporary directory per process.",
+    )
