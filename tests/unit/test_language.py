@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import pytest
+
+from workers.pipeline.language import LanguageStage, primary_subtag
+from workers.records import Article
+
+
+@pytest.fixture(scope="module")
+def stage() -> LanguageStage:
+    return LanguageStage()
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (
+            "أعلنت وزارة الخارجية القطرية أن المحادثات ستستأنف في الدوحة الأسبوع المقبل "
+            "بمشاركة وفود إقليمية.",
+            "ar",
+        ),
+        ("The foreign ministry said talks would resume in Doha next week with regional delegations.", "en"),
+        ("Le ministère des affaires étrangères a annoncé que les négociations reprendront à Doha.", "fr"),
+        (
+            "Das Außenministerium teilte mit, dass die Gespräche nächste Woche in Doha fortgesetzt werden.",
+            "de",
+        ),
+    ],
+)
+def test_identifies_language_with_confidence(stage: LanguageStage, body: str, code: str) -> None:
+    tag = stage(Article(id="x", body=body))
+    assert tag.code == code
+    assert 0.5 < tag.confidence <= 1.0
+    assert tag.source == "model"
+
+
+def test_hint_does_not_override_a_confident_model(stage: LanguageStage) -> None:
+    body = "The foreign ministry said talks would resume in Doha next week with regional delegations."
+    assert stage(Article(id="x", body=body, lang_hint="ar")).code == "en"
+
+
+def test_hint_breaks_a_tie_on_tiny_text(stage: LanguageStage) -> None:
+    tag = stage(Article(id="x", body="Doha", lang_hint="en-GB"))
+    assert tag.code == "en"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("ar-QA", "ar"),
+        ("EN_us", "en"),
+        ("fil", "fil"),
+        ("", None),
+        (None, None),
+        ("12", None),
+        ("عربي", None),
+    ],
+)
+def test_primary_subtag(raw: str | None, expected: str | None) -> None:
+    assert primary_subtag(raw) == expected
+
+
+def test_arabic_varieties_fold_into_arabic(stage: LanguageStage) -> None:
+    ranked = dict(stage.rank("الدوحة"))
+    assert "ary" not in ranked
+    assert "arz" not in ranked
+    assert stage(Article(id="x", body="الدوحة")).code == "ar"

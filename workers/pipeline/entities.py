@@ -1,0 +1,46 @@
+"""Stage 4: named entities (PER/ORG/LOC/MISC) with offsets into the original text.
+
+The Stanza-backed tagger plugs in here; until a model is configured the stage
+tags nothing, so the rest of the pipeline and its contract do not change.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from workers.records import Article, Entity, LanguageTag
+
+STAGE = "entities"
+
+
+class EntityTagger(Protocol):
+    """Anything that finds entities in an article whose language is known."""
+
+    model_version: str
+
+    def tag(self, article: Article, language: LanguageTag) -> tuple[Entity, ...]: ...
+
+
+class NoEntityTagger:
+    """Tags nothing: the explicit choice when no NER model is installed."""
+
+    model_version = "none"
+
+    def tag(self, article: Article, language: LanguageTag) -> tuple[Entity, ...]:
+        return ()
+
+
+class EntityStage:
+    name = STAGE
+    requires = frozenset({"article", "language"})
+    provides = frozenset({"entities"})
+
+    def __init__(self, tagger: EntityTagger | None = None) -> None:
+        self.tagger: EntityTagger = tagger or NoEntityTagger()
+
+    @property
+    def model_version(self) -> str:
+        return self.tagger.model_version
+
+    def __call__(self, article: Article, language: LanguageTag) -> tuple[Entity, ...]:
+        return self.tagger.tag(article, language)
