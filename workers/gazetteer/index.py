@@ -1,0 +1,210 @@
+"""The gazetteer: normalised name keys -> candidate places, built once per process."""
+
+from __future__ import annotations
+
+import functools
+import gc
+import logging
+import time
+from collections.abc import Iterable, Mapping
+
+from workers.gazetteer.normalize import is_arabic, is_arabic_mark, name_key
+from workers.gazetteer.sources import (
+    ARABIC_BARE_COLLISIONS,
+    LANGUAGES,
+    NOT_PLACES,
+    SourceData,
+    calendar_words,
+    is_notable,
+    load_sources,
+    stop_words,
+)
+from workers.records import Place
+
+log = logging.getLogger(__name__)
+
+_ARTICLE = "ال"
+_ALEFS = frozenset("اٱ")
+#: A bare form shorter than this is almost always some other word (البلا -> بلا "without").
+_MIN_BARE_CHARS = 4
+#: One- and two-letter Arabic words are particles and pronouns far more often than the few
+#: places so named (قم, إب); Latin keys need two letters (names like "Ho" stay findable).
+_MIN_ARABIC_CHARS = 3
+
+
+class Gazetteer:
+    """Name keys (see :func:`~workers.gazetteer.normalize.name_key`) to candidate places.
+
+    Two tables: ordinary names, and acronyms (US, UK, UAE), which the matcher consults only for
+    all-capital text; plus phrases that contain a place name but are not places (New York
+    Times). ``max_words`` is the longest key in words, the widest n-gram worth trying.
+    """
+
+    __slots__ = ("_acronyms", "_blocked", "_names", "_prefixes", "max_words")
+
+    def __init__(
+        self,
+        names: Mapping[str, tuple[Place, ...]],
+        acronyms: Mapping[str, tuple[Place, ...]] | None = None,
+        blocked: Iterable[str] = (),
+    ) -> None:
+        self._names = dict(names)
+        self._acronyms = dict(acronyms or {})
+        self._blocked = frozenset(blocked)
+        prefixes: set[str] = set()
+        max_words = 1
+        for key in (*self._names, *self._acronyms, *self._blocked):
+            if " " not in key:
+                continue
+            words = key.split(" ")
+            max_words = max(max_words, len(words))
+            for n in range(1, len(words)):
+                prefixes.add(" ".join(words[:n]))
+        # Word prefixes of multi-word keys let the matcher stop widening an n-gram as soon as
+        # no name can continue it, instead of trying every width up to max_words.
+        self._prefixes = frozenset(prefixes)
+        self.max_words = max_words
+
+    @classmethod
+    def load(cls) -> Gazetteer:
+        """The process-wide gazetteer built from the installed data (built on first use)."""
+        return default_gazetteer()
+
+    @classmethod
+    def from_names(
+        cls,
+        places: Mapping[int, Place],
+        names: Iterable[tuple[str, int]],
+        alternates: Iterable[tuple[str, int]] = (),
+        acronyms: Iterable[tuple[str, int]] = (),
+        stop: Iterable[str] = (),
+        not_places: Iterable[str] = (),
+        minor_stop: Iterable[str] = (),
+    ) -> Gazetteer:
+        """Index (surface name, geonameid) pairs; ``stop`` names are never indexed.
+
+        ``minor_stop`` words (month and weekday names) are not indexed for places that are not
+        notable: March, Cambridgeshire gives way to the month, Dushanbe (دوشنبه, also Persian
+        for Monday) does not. ``not_places`` phrases are matched only to be skipped.
+
+        ``names`` are canonical names, ``alternates`` other names: a key that is some place's
+        canonical name does not also list places that merely have it as an alternate name
+        (Bethlehem is not Belém, Salem is not Jerusalem, Victoria is not Hong Kong).
+        A name starting with the Arabic article ال is also indexed without it (الدوحة ->
+        دوحة) for notable places, unless the bare form is a common word or a key already.
+        """
+        stop_keys = {name_key(word) for word in stop}
+        minor_keys = {name_key(word) for word in minor_stop}
+        no_bare = stop_keys | {name_key(word) for word in ARABIC_BARE_COLLISIONS}
+        # Values are tuples from the start, one shared 1-tuple per place: most keys have a
+        # single candidate, and the index has a quarter of a million keys.
+        singles = {gid: (place,) for gid, place in places.items()}
+        table: dict[str, tuple[Place, ...]] = {}
+        bare_forms: dict[str, tuple[Place, ...]] = {}
+        canonical: frozenset[str] = frozenset()
+        for batch in (names, alternates):
+            for name, gid in batch:
+                key = name_key(name)
+                if (len(key) < _MIN_ARABIC_CHARS and _too_short(key)) or key in stop_keys or key in canonical:
+                    continue
+                if key in minor_keys and not is_notable(places[gid]):
+                    continue
+                _add(table, key, singles[gid])
+                # Writers rarely drop the article of a small town's name, and the bare form of
+                # one is often an ordinary noun (الطرف -> طرف "side"): only notable places.
+                if key.startswith(_ARTICLE) and _has_article(name) and is_notable(places[gid]):
+                    bare = key[len(_ARTICLE) :]
+                    if len(bare) >= _MIN_BARE_CHARS and not bare.startswith(" ") and bare not in no_bare:
+                        _add(bare_forms, bare, singles[gid])
+            if not canonical:
+                canonical = frozenset(table)
+        # A bare form never joins an existing key: that would make a name ambiguous that a
+        # writer spelled out in full.
+        table.update((bare, found) for bare, found in bare_forms.items() if bare not in table)
+
+        acronym_table: dict[str, tuple[Place, ...]] = {}
+        for name, gid in acronyms:
+            _add(acronym_table, name_key(name), singles[gid])
+        return cls(
+            _by_population(table), _by_population(acronym_table), {name_key(phrase) for phrase in not_places}
+        )
+
+    @classmethod
+    def from_sources(cls, data: SourceData) -> Gazetteer:
+        return cls.from_names(
+            data.places,
+            data.names,
+            data.alternates,
+            data.acronyms,
+            stop=stop_words(),
+            not_places=NOT_PLACES,
+            minor_stop=calendar_words(LANGUAGES),
+        )
+
+    def lookup(self, key: str) -> tuple[Place, ...]:
+        """Candidates for a normalised key, most populous first; () when unknown."""
+        return self._names.get(key, ())
+
+    def lookup_acronym(self, key: str) -> tuple[Place, ...]:
+        """Candidates for a key written all in capitals (US, U.K.); () when not an acronym."""
+        return self._acronyms.get(key, ())
+
+    def is_blocked(self, key: str) -> bool:
+        """True for phrases that contain a place name but are not places (New York Times)."""
+        return key in self._blocked
+
+    def is_prefix(self, key: str) -> bool:
+        """True when some key continues ``key`` with more words."""
+        return key in self._prefixes
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._names or key in self._acronyms
+
+    def __len__(self) -> int:
+        return len(self._names) + len(self._acronyms)
+
+
+def _too_short(key: str) -> bool:
+    return len(key) < 2 or (is_arabic(key) and len(key) < _MIN_ARABIC_CHARS)
+
+
+def _has_article(name: str) -> bool:
+    # Only a plain (or wasla) alef starts the article: the hamza in ألمانيا or إلينوي says the
+    # alef-lam is part of the name, and stripping it would index مانيا (mania).
+    if name[:1] not in _ALEFS:
+        return False
+    letters = "".join(ch for ch in name[:8] if not is_arabic_mark(ch))
+    return letters[:2] in ("ال", "ٱل")
+
+
+def _add(table: dict[str, tuple[Place, ...]], key: str, single: tuple[Place, ...]) -> None:
+    found = table.get(key)
+    if found is None:
+        table[key] = single
+    elif single[0] not in found:
+        table[key] = (*found, single[0])
+
+
+def _by_population(table: dict[str, tuple[Place, ...]]) -> dict[str, tuple[Place, ...]]:
+    # Candidates most populous first, so that callers and tests see a stable order.
+    for key, found in table.items():
+        if len(found) > 1:
+            table[key] = tuple(sorted(found, key=lambda p: (-p.population, p.geonameid)))
+    return table
+
+
+@functools.cache
+def default_gazetteer() -> Gazetteer:
+    """Build the gazetteer from the installed packages, once per process (2-3 s, ~140 MB)."""
+    started = time.perf_counter()
+    # The build allocates about a million objects that all live on: the cyclic collector would
+    # walk them again and again to free nothing (measured: 15-25% of the build time).
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        gazetteer = Gazetteer.from_sources(load_sources())
+    finally:
+        if was_enabled:
+            gc.enable()
+    log.info("gazetteer: %d keys built in %.2f s", len(gazetteer), time.perf_counter() - started)
+    return gazetteer
