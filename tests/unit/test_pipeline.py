@@ -1,0 +1,124 @@
+"""The whole pipeline on literal bytes: no Kafka, the real gazetteer and language model."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import orjson
+import pytest
+
+from workers.contract import ENRICHED_EVENT, validator
+from workers.pipeline.entities import EntityStage
+from workers.pipeline.runner import DeadLetter, Enriched, Pipeline, check_order
+from workers.records import Article, Entity, LanguageTag, Span
+
+ARABIC = {
+    "id": "p-ar",
+    "title": "محادثات في الدوحة",
+    "body": "وصل الوفد إلى الدوحة ثم الرياض، وقال مسؤول في تل أبيب إن لندن تدعم الوساطة بشأن غزة.",
+    "source": "unit",
+    "lang": "ar",
+}
+
+
+@pytest.fixture(scope="module")
+def pipeline() -> Pipeline:
+    return Pipeline.default(max_body_chars=10_000)
+
+
+def test_enriched_event_validates_and_offsets_land_on_the_text(pipeline: Pipeline) -> None:
+    outcome = pipeline.process(orjson.dumps(ARABIC))
+    assert isinstance(outcome, Enriched), outcome
+    event = outcome.event
+    assert outcome.key == b"p-ar"
+    assert orjson.loads(outcome.value) == event
+    assert not list(validator(ENRICHED_EVENT).iter_errors(event))
+    assert event["language"]["code"] == "ar"
+    assert event["source"]["title"] == ARABIC["title"]
+    names = {loc["name"] for loc in event["locations"]}
+    assert {"Doha", "Riyadh", "Tel Aviv", "London", "Gaza"} <= names
+    for loc in event["locations"]:
+        for m in loc["mentions"]:
+            text = ARABIC[m["field"]]
+            assert text[m["start"] : m["end"]] == m["text"]
+    # Doha is named twice (title and body), every other place once.
+    assert event["focus"]["name"] == "Doha"
+    assert set(event["processing"]["models"]) == {"language", "entities", "locations"}
+
+
+@pytest.mark.parametrize(
+    ("value", "reason", "stage"),
+    [
+        (b"\x00\x01", "not_json", "decode"),
+        (b"{}", "schema_violation", "validate"),
+        (orjson.dumps({"id": "x", "body": "y" * 10_001}), "body_too_large", "validate"),
+    ],
+)
+def test_bad_records_become_dead_letters(pipeline: Pipeline, value: bytes, reason: str, stage: str) -> None:
+    outcome = pipeline.process(value)
+    assert isinstance(outcome, DeadLetter)
+    assert (outcome.reason, outcome.stage) == (reason, stage)
+
+
+class ExplodingTagger:
+    model_version = "boom 1"
+
+    def tag(self, article: Article, language: LanguageTag) -> tuple[Entity, ...]:
+        raise RuntimeError("model crashed")
+
+
+def test_a_failing_stage_dead_letters_the_article_and_names_the_stage() -> None:
+    pipeline = Pipeline.default(tagger=ExplodingTagger())
+    outcome = pipeline.process(orjson.dumps(ARABIC))
+    assert isinstance(outcome, DeadLetter)
+    assert outcome.reason == "stage_error"
+    assert outcome.stage == "entities"
+    assert outcome.article_id == "p-ar"
+    assert "RuntimeError: model crashed" in outcome.detail
+
+
+class FixedTagger:
+    model_version = "fixed 1"
+
+    def tag(self, article: Article, language: LanguageTag) -> tuple[Entity, ...]:
+        start = article.body.index("الوفد")
+        return (Entity(Span("الوفد", start, start + 5, "body"), "ORG"),)
+
+
+def test_entities_from_a_tagger_reach_the_event() -> None:
+    outcome = Pipeline.default(tagger=FixedTagger()).process(orjson.dumps(ARABIC))
+    assert isinstance(outcome, Enriched)
+    start = ARABIC["body"].index("الوفد")
+    assert start > 0
+    assert outcome.event["entities"] == [
+        {"text": "الوفد", "start": start, "end": start + 5, "field": "body", "label": "ORG"}
+    ]
+    assert outcome.event["processing"]["models"]["entities"] == "fixed 1"
+
+
+def test_stage_order_is_checked_when_the_pipeline_is_built() -> None:
+    with pytest.raises(ValueError, match="requires"):
+        check_order([EntityStage()])
+
+
+def test_observer_sees_every_stage(pipeline: Pipeline) -> None:
+    seen: list[str] = []
+    observed = Pipeline(
+        pipeline.validator,
+        pipeline.language,
+        pipeline.entities,
+        pipeline.locations,
+        observer=lambda s, _: seen.append(s),
+    )
+    assert isinstance(observed.process(orjson.dumps(ARABIC)), Enriched)
+    assert seen == ["decode", "validate", "language", "entities", "locations", "assemble"]
+
+
+def test_processed_at_is_utc_rfc3339(pipeline: Pipeline) -> None:
+    outcome = pipeline.process(orjson.dumps(ARABIC))
+    assert isinstance(outcome, Enriched)
+    stamp = outcome.event["processing"]["processed_at"]
+    assert stamp.endswith("Z")
+    parsed = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    assert parsed.tzinfo is not None
+    assert abs((datetime.now(UTC) - parsed).total_seconds()) < 60

@@ -1,0 +1,160 @@
+"""The enrichment pipeline: decode -> validate -> language -> entities -> locations -> assemble -> encode.
+
+``Pipeline.process`` turns one Kafka record value into exactly one outcome:
+an :class:`Enriched` event or a :class:`DeadLetter` with a reason. It never
+raises for an article, whatever the article holds; nothing here knows about Kafka.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import orjson
+
+from workers import __version__
+from workers.pipeline.assemble import assemble
+from workers.pipeline.decode import decode
+from workers.pipeline.entities import EntityStage, EntityTagger
+from workers.pipeline.errors import Reason, Rejected
+from workers.pipeline.language import LanguageStage
+from workers.pipeline.locations import LocationStage
+from workers.pipeline.validate import Validator
+from workers.records import Article
+
+#: Called after each stage with (stage name, seconds spent): how metrics see inside.
+StageObserver = Callable[[str, float], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Enriched:
+    key: bytes
+    value: bytes
+    event: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    reason: Reason
+    stage: str
+    detail: str
+    article_id: str | None
+
+
+Outcome = Enriched | DeadLetter
+
+
+class _Declared(Protocol):
+    name: str
+    requires: frozenset[str]
+    provides: frozenset[str]
+
+
+def check_order(stages: list[_Declared]) -> None:
+    """Fail at start-up, not per article, when a stage runs before what it needs."""
+    available: set[str] = set()
+    for stage in stages:
+        missing = stage.requires - available
+        if missing:
+            raise ValueError(f"stage {stage.name!r} requires {sorted(missing)}, provided by no earlier stage")
+        available |= stage.provides
+
+
+class Pipeline:
+    def __init__(
+        self,
+        validator: Validator,
+        language: LanguageStage,
+        entities: EntityStage,
+        locations: LocationStage,
+        observer: StageObserver | None = None,
+    ) -> None:
+        check_order([validator, language, entities, locations])
+        self.validator = validator
+        self.language = language
+        self.entities = entities
+        self.locations = locations
+        self.observer = observer
+        self.models = {
+            "language": language.model_version,
+            "entities": entities.model_version,
+            "locations": locations.model_version,
+        }
+
+    @classmethod
+    def default(
+        cls,
+        max_body_chars: int = 200_000,
+        tagger: EntityTagger | None = None,
+        observer: StageObserver | None = None,
+    ) -> Pipeline:
+        from workers.gazetteer import default_gazetteer
+
+        return cls(
+            Validator(max_body_chars=max_body_chars),
+            LanguageStage(),
+            EntityStage(tagger),
+            LocationStage(default_gazetteer()),
+            observer=observer,
+        )
+
+    def _observe(self, stage: str, started: float) -> float:
+        now = time.perf_counter()
+        if self.observer is not None:
+            self.observer(stage, now - started)
+        return now
+
+    def process(self, value: bytes | None) -> Outcome:
+        article_id: str | None = None
+        stage = "decode"
+        try:
+            t0 = t = time.perf_counter()
+            obj = decode(value)
+            raw_id = obj.get("id")
+            article_id = raw_id if isinstance(raw_id, str) else None
+            t = self._observe(stage, t)
+            stage = self.validator.name
+            article = self.validator(obj)
+            t = self._observe(stage, t)
+            return self._enrich(article, t0, t)
+        except Rejected as rej:
+            return DeadLetter(rej.reason, rej.stage, rej.detail, article_id)
+        except Exception as exc:  # an article must never take the worker down
+            return DeadLetter("stage_error", stage, f"{type(exc).__name__}: {exc}"[:500], article_id)
+
+    def enrich(self, article: Article) -> dict[str, Any]:
+        """Enrich an already validated article (the offline path); raises on a stage failure."""
+        t = time.perf_counter()
+        outcome = self._enrich(article, t, t)
+        if isinstance(outcome, DeadLetter):
+            raise Rejected(outcome.reason, outcome.detail, outcome.stage)
+        return outcome.event
+
+    def _enrich(self, article: Article, t0: float, t: float) -> Outcome:
+        stage = self.language.name
+        try:
+            language = self.language(article)
+            t = self._observe(stage, t)
+            stage = self.entities.name
+            entities = self.entities(article, language)
+            t = self._observe(stage, t)
+            stage = self.locations.name
+            locations = self.locations.tag(article)
+            t = self._observe(stage, t)
+            stage = "assemble"
+            event = assemble(
+                article,
+                language,
+                entities,
+                locations,
+                worker_version=__version__,
+                models=self.models,
+                duration_s=t - t0,
+            )
+            value = orjson.dumps(event)
+            self._observe(stage, t)
+        except Exception as exc:  # a stage's bug dead-letters one article, naming the stage
+            return DeadLetter("stage_error", stage, f"{type(exc).__name__}: {exc}"[:500], article.id)
+        return Enriched(key=article.id.encode("utf-8"), value=value, event=event)
