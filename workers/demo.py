@@ -1,0 +1,161 @@
+"""``khabar demo``: embedded broker + one worker process + sample articles, printed as they come out."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import click
+import orjson
+from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from workers.broker import EmbeddedBroker
+from workers.jsonl import jsonl_records
+from workers.produce import produce_records
+from workers.settings import KafkaSettings, TopicSettings
+
+#: Fast group joins on the local broker (Kafka's defaults make a single worker wait 5-18 s).
+DEMO_WORKER_ENV = {
+    "KHABAR_SESSION_TIMEOUT_MS": "2000",
+    "KHABAR_HEARTBEAT_INTERVAL_MS": "200",
+    "KHABAR_REBALANCE_TIMEOUT_MS": "2000",
+}
+
+
+def sample_articles() -> Path:
+    return Path(str(files("workers.samples").joinpath("articles.jsonl")))
+
+
+async def ensure_topics(kafka: KafkaSettings, names: list[str], partitions: int = 4) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_list())
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [
+            NewTopic(n, num_partitions=partitions, replication_factor=1) for n in names if n not in existing
+        ]
+        if missing:
+            await admin.create_topics(missing)
+    finally:
+        await admin.close()
+
+
+def render_event(event: dict[str, Any]) -> str:
+    lang = event["language"]
+    title = event["source"].get("title") or ""
+    lines = [
+        click.style(f"● {event['id']}", fg="green", bold=True)
+        + f"  [{lang['code']} {lang['confidence']:.2f}]  {title}"
+    ]
+    for loc in event["locations"]:
+        words = ", ".join(f"«{m['text']}» {m['field']}@{m['start']}" for m in loc["mentions"])
+        lines.append(
+            f"    📍 {loc['name']} ({loc['country_code'] or '--'}, {loc['kind']}, "
+            f"{loc['lat']:.4f}, {loc['lon']:.4f}, geonames {loc['geonameid']}) ← {words}"
+        )
+    for ent in event["entities"]:
+        lines.append(f"    🏷  {ent['label']} «{ent['text']}» {ent['field']}@{ent['start']}")
+    if event["focus"]:
+        lines.append(f"    focus: {event['focus']['name']}")
+    return "\n".join(lines)
+
+
+def render_dead_letter(key: bytes | None, value: bytes, headers: dict[str, bytes]) -> str:
+    reason = headers.get("khabar-reason", b"?").decode()
+    error = headers.get("khabar-error", b"").decode("utf-8", "replace")
+    shown = value[:60].decode("utf-8", "replace")
+    return click.style(f"✗ dead letter ({reason})", fg="red", bold=True) + f" {shown!r}\n    {error}"
+
+
+async def watch(
+    kafka: KafkaSettings, topics: TopicSettings, expected: int, deadline: float, forever: bool
+) -> int:
+    consumer = AIOKafkaConsumer(
+        topics.output_topic,
+        topics.dlq_topic,
+        bootstrap_servers=kafka.bootstrap_list(),
+        group_id=None,
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+    seen = 0
+    try:
+        while forever or seen < expected:
+            if not forever and time.monotonic() > deadline:
+                break
+            batch = await consumer.getmany(timeout_ms=500)
+            for tp, records in batch.items():
+                for rec in records:
+                    seen += 1
+                    if tp.topic == topics.output_topic:
+                        click.echo(render_event(orjson.loads(rec.value)))
+                    else:
+                        hdrs = {k: v for k, v in rec.headers}
+                        click.echo(render_dead_letter(rec.key, rec.value, hdrs))
+    finally:
+        await consumer.stop()
+    return seen
+
+
+def run_demo(
+    broker_port: int | None,
+    metrics_port: int,
+    articles: Path | None,
+    exit_when_done: bool,
+    timeout: float,
+) -> int:
+    source = articles or sample_articles()
+    workdir = Path(tempfile.mkdtemp(prefix="khabar-demo-"))
+    worker_log = workdir / "worker.log"
+    with EmbeddedBroker(port=broker_port, log_path=workdir / "broker.log") as embedded:
+        kafka = KafkaSettings(broker=embedded.bootstrap)
+        topics = TopicSettings()
+        click.echo(f"embedded broker on {embedded.bootstrap}; logs in {workdir}")
+        asyncio.run(ensure_topics(kafka, [topics.input_topic, topics.output_topic, topics.dlq_topic]))
+        env = os.environ | DEMO_WORKER_ENV | {"KHABAR_BROKER": embedded.bootstrap}
+        with worker_log.open("w") as log_fh:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "workers", "worker", "--metrics-port", str(metrics_port)],
+                env=env,
+                stdout=log_fh,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        click.echo(f"worker pid {proc.pid}; metrics on http://127.0.0.1:{metrics_port}/metrics")
+        code = 0
+        try:
+            with source.open("rb") as fh:
+                records = list(jsonl_records(fh))
+            asyncio.run(produce_records(kafka, topics.input_topic, records, progress=False))
+            click.echo(f"published {len(records)} articles to {topics.input_topic}; waiting for results...\n")
+            seen = asyncio.run(
+                watch(kafka, topics, len(records), time.monotonic() + timeout, forever=not exit_when_done)
+            )
+            if seen < len(records):
+                click.echo(f"only {seen} of {len(records)} articles came out within {timeout:.0f}s", err=True)
+                click.echo(worker_log.read_text()[-3000:], err=True)
+                code = 1
+            else:
+                click.echo(f"\nall {seen} articles processed.")
+        except KeyboardInterrupt:
+            click.echo("\nstopping...")
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        return code
