@@ -102,6 +102,11 @@ async def watch(
                     else:
                         hdrs = {k: v for k, v in rec.headers}
                         click.echo(render_dead_letter(rec.key, rec.value, hdrs))
+                    if forever and seen == expected:
+                        click.echo(
+                            f"\nall {expected} articles processed; the worker keeps running.\n"
+                            f"Publish more with: khabar produce FILE --broker {kafka.broker}\nCtrl-C stops.\n"
+                        )
     finally:
         await consumer.stop()
     return seen

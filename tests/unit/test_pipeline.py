@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 
 import orjson
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from workers.contract import ENRICHED_EVENT, validator
 from workers.pipeline.entities import EntityStage
@@ -122,3 +124,32 @@ def test_processed_at_is_utc_rfc3339(pipeline: Pipeline) -> None:
     parsed = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
     assert parsed.tzinfo is not None
     assert abs((datetime.now(UTC) - parsed).total_seconds()) < 60
+
+
+text = st.text(
+    alphabet=st.characters(codec="utf-8", categories=("L", "M", "N", "P", "Z", "S", "Cc")), max_size=300
+)
+place_words = st.sampled_from(["الدوحة", "بالرياض", "ولندن", "تل أبيب", "London", "Tel Aviv", "Gaza", "غزة"])
+
+
+@given(
+    article_id=st.text(min_size=1, max_size=40),
+    parts=st.lists(st.one_of(text, place_words), min_size=1, max_size=12),
+    title=st.none() | text,
+    hint=st.none() | st.sampled_from(["ar", "en", "fr-CA", "xx", ""]),
+)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_article_gives_a_valid_event_or_a_dead_letter(
+    pipeline: Pipeline, article_id: str, parts: list[str], title: str | None, hint: str | None
+) -> None:
+    body = " ".join(parts)
+    outcome = pipeline.process(orjson.dumps({"id": article_id, "body": body, "title": title, "lang": hint}))
+    if isinstance(outcome, DeadLetter):
+        assert outcome.reason in {"empty_body", "schema_violation"}, outcome
+        assert outcome.stage == "validate"
+        return
+    assert not list(validator(ENRICHED_EVENT).iter_errors(outcome.event))
+    fields = {"body": body, "title": title or ""}
+    for loc in outcome.event["locations"]:
+        for m in loc["mentions"]:
+            assert fields[m["field"]][m["start"] : m["end"]] == m["text"]
