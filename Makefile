@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.khabar-installed
 
-.PHONY: demo test lint typecheck unit install clean
+.PHONY: demo test lint typecheck unit install eval clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,15 @@ unit: $(STAMP)
 
 test: lint typecheck
 	$(BIN)/pytest
+
+# Quality on the founders' labelled DEV set (read-only, beside the checkout; never copied here).
+EVAL_DIR ?= ../shared/eval
+eval: $(STAMP)
+	@test -f $(EVAL_DIR)/score.py || { echo "no evaluation data at $(EVAL_DIR) (set EVAL_DIR=...)"; exit 2; }
+	@mkdir -p out
+	cat $(EVAL_DIR)/dev/*/articles.jsonl > out/dev_articles.jsonl
+	$(BIN)/khabar enrich out/dev_articles.jsonl -o out/dev_pred.jsonl --no-progress
+	$(BIN)/python $(EVAL_DIR)/score.py $(EVAL_DIR)/dev out/dev_pred.jsonl
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
