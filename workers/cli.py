@@ -166,7 +166,7 @@ def enrich(file: Path, output: Path, max_body_chars: int | None, progress: bool 
     configure_logging("WARNING")
     show = sys.stderr.isatty() if progress is None else progress
     total = None if str(file) == "-" else count_nonblank_lines(file)
-    pipeline = Pipeline.default(max_body_chars=settings.max_body_chars)
+    pipeline = Pipeline.default(max_body_chars=settings.max_body_chars, languages=settings.language_list())
     src = sys.stdin.buffer if str(file) == "-" else file.open("rb")
     dst = sys.stdout.buffer if str(output) == "-" else output.open("wb")
     try:

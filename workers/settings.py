@@ -54,6 +54,13 @@ class WorkerSettings(KafkaSettings, TopicSettings):
         ge=1,
         description="Bodies longer than this are dead-lettered (reason body_too_large).",
     )
+    languages: str = Field(
+        default="",
+        description=(
+            "Comma-separated ISO 639 codes the language model may choose from (KHABAR_LANGUAGES); "
+            "empty means every language it knows except dead, constructed and rarely published ones."
+        ),
+    )
     batch_size: int = Field(default=64, ge=1, description="Articles taken from the stream per batch.")
     batch_within_s: float = Field(default=0.05, gt=0, description="Longest wait to fill a batch.")
     # Short group timeouts make joins and failover fast on a local broker; a
@@ -66,3 +73,7 @@ class WorkerSettings(KafkaSettings, TopicSettings):
         default="",
         description="Faust's local state directory; empty means a fresh temporary directory per process.",
     )
+
+    def language_list(self) -> list[str] | None:
+        codes = [c.strip().lower() for c in self.languages.split(",") if c.strip()]
+        return codes or None

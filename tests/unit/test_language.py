@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from workers.pipeline.language import LanguageStage, primary_subtag
+from workers.pipeline.language import LanguageStage, clean_for_identification, primary_subtag
 from workers.records import Article
 
 
@@ -65,3 +65,32 @@ def test_arabic_varieties_fold_into_arabic(stage: LanguageStage) -> None:
     assert "ary" not in ranked
     assert "arz" not in ranked
     assert stage(Article(id="x", body="الدوحة")).code == "ar"
+
+
+def test_noise_is_removed_before_identification() -> None:
+    text = "@000 PLEASE SEND HELP to #PuertoRico https://t.co/x1 #hurricane_maria 🙏 2017!!"
+    assert clean_for_identification(text) == "please send help to Puerto Rico hurricane maria"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "@00000 PLEASE SEND MORE HELP TO #PortArthur",
+        "Students Collecting Donations for Hurricane Victims - News Students in the city",
+    ],
+)
+def test_short_noisy_english_is_english(stage: LanguageStage, body: str) -> None:
+    assert stage(Article(id="x", body=body)).code == "en"
+
+
+def test_only_symbols_falls_back_to_the_hint_or_und(stage: LanguageStage) -> None:
+    assert stage(Article(id="x", body="https://t.co/abc 123 🙏")).code == "und"
+    tag = stage(Article(id="x", body="https://t.co/abc 123 🙏", lang_hint="ar"))
+    assert (tag.code, tag.source) == ("ar", "hint")
+
+
+def test_candidate_languages_can_be_narrowed() -> None:
+    narrowed = LanguageStage(languages=["ar", "en"])
+    assert {code for code, _ in narrowed.rank("Bonjour à tous les amis de Paris")} <= {"ar", "en"}
+    with pytest.raises(ValueError, match="does not know"):
+        LanguageStage(languages=["xx"])

@@ -89,12 +89,13 @@ class Pipeline:
         max_body_chars: int = 200_000,
         tagger: EntityTagger | None = None,
         observer: StageObserver | None = None,
+        languages: list[str] | None = None,
     ) -> Pipeline:
         from workers.gazetteer import default_gazetteer
 
         return cls(
             Validator(max_body_chars=max_body_chars),
-            LanguageStage(),
+            LanguageStage(languages),
             EntityStage(tagger),
             LocationStage(default_gazetteer()),
             observer=observer,
