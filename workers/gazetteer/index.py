@@ -8,14 +8,19 @@ import logging
 import time
 from collections.abc import Iterable, Mapping
 
-from workers.gazetteer.normalize import is_arabic, is_arabic_mark, name_key
+from workers.gazetteer.normalize import (
+    is_arabic,
+    is_arabic_mark,
+    mark_signature,
+    marks_agree,
+    name_key,
+)
 from workers.gazetteer.sources import (
     ARABIC_BARE_COLLISIONS,
-    LANGUAGES,
     NOT_PLACES,
     SourceData,
-    calendar_words,
     is_notable,
+    load_calendar_words,
     load_sources,
     stop_words,
 )
@@ -30,30 +35,53 @@ _MIN_BARE_CHARS = 4
 #: One- and two-letter Arabic words are particles and pronouns far more often than the few
 #: places so named (قم, إب); Latin keys need two letters (names like "Ho" stay findable).
 _MIN_ARABIC_CHARS = 3
+#: Arabic marks that may be written on a name in text (see ``mark_signature``).
+_MARKED = frozenset("\u064e\u064f\u0650\u0651\u0652")
+_SHADDA = "\u0651"
+
+Signature = tuple[tuple[int, str], ...]
 
 
 class Gazetteer:
     """Name keys (see :func:`~workers.gazetteer.normalize.name_key`) to candidate places.
 
-    Two tables: ordinary names, and acronyms (US, UK, UAE), which the matcher consults only for
-    all-capital text; plus phrases that contain a place name but are not places (New York
-    Times). ``max_words`` is the longest key in words, the widest n-gram worth trying.
+    Tables: ordinary names; acronyms (US, UK, UAE), consulted only for all-capital text;
+    abbreviations that count only after ``Name,`` (Calif., TX); names written without spaces,
+    for hashtags (#SriLanka, #srilanka); and phrases that contain a place name but are not places
+    (New York Times). ``max_words`` is the longest key in words, the widest n-gram worth trying.
     """
 
-    __slots__ = ("_acronyms", "_blocked", "_names", "_prefixes", "max_words")
+    __slots__ = (
+        "_acronyms",
+        "_after_name",
+        "_blocked",
+        "_capitals",
+        "_compact",
+        "_marked",
+        "_names",
+        "_prefixes",
+        "max_words",
+    )
 
     def __init__(
         self,
         names: Mapping[str, tuple[Place, ...]],
         acronyms: Mapping[str, tuple[Place, ...]] | None = None,
         blocked: Iterable[str] = (),
+        *,
+        after_name: Mapping[str, tuple[Place, ...]] | None = None,
+        capitals: Iterable[int] = (),
+        marked: Mapping[str, tuple[tuple[int, Signature], ...]] | None = None,
     ) -> None:
         self._names = dict(names)
         self._acronyms = dict(acronyms or {})
+        self._after_name = dict(after_name or {})
         self._blocked = frozenset(blocked)
+        self._capitals = frozenset(capitals)
+        self._marked = dict(marked or {})
         prefixes: set[str] = set()
         max_words = 1
-        for key in (*self._names, *self._acronyms, *self._blocked):
+        for key in (*self._names, *self._acronyms, *self._after_name, *self._blocked):
             if " " not in key:
                 continue
             words = key.split(" ")
@@ -64,6 +92,16 @@ class Gazetteer:
         # no name can continue it, instead of trying every width up to max_words.
         self._prefixes = frozenset(prefixes)
         self.max_words = max_words
+        # Hashtags glue words together (#SriLanka, #puertorico): multi-word names of notable
+        # places are also findable without their spaces. Small towns are left out, since glued
+        # lowercase words are how hashtags spell ordinary phrases too.
+        compact: dict[str, tuple[Place, ...]] = {}
+        for key, found in self._names.items():
+            if " " in key:
+                kept = tuple(p for p in found if self.is_notable(p))
+                if kept:
+                    compact.setdefault(key.replace(" ", ""), kept)
+        self._compact = compact
 
     @classmethod
     def load(cls) -> Gazetteer:
@@ -80,6 +118,9 @@ class Gazetteer:
         stop: Iterable[str] = (),
         not_places: Iterable[str] = (),
         minor_stop: Iterable[str] = (),
+        after_name: Iterable[tuple[str, int]] = (),
+        capitals: Iterable[int] = (),
+        minor: Iterable[tuple[str, int]] = (),
     ) -> Gazetteer:
         """Index (surface name, geonameid) pairs; ``stop`` names are never indexed.
 
@@ -92,7 +133,15 @@ class Gazetteer:
         (Bethlehem is not Belém, Salem is not Jerusalem, Victoria is not Hong Kong).
         A name starting with the Arabic article ال is also indexed without it (الدوحة ->
         دوحة) for notable places, unless the bare form is a common word or a key already.
+        ``capitals`` (geonameids of national capitals) count as notable whatever their size.
+        ``minor`` names of small towns join whatever key they have, shadowing nothing: the
+        location stage takes such a town only where the article backs it.
         """
+        capital_ids = frozenset(capitals)
+
+        def notable(place: Place) -> bool:
+            return place.geonameid in capital_ids or is_notable(place)
+
         stop_keys = {name_key(word) for word in stop}
         minor_keys = {name_key(word) for word in minor_stop}
         no_bare = stop_keys | {name_key(word) for word in ARABIC_BARE_COLLISIONS}
@@ -101,36 +150,69 @@ class Gazetteer:
         singles = {gid: (place,) for gid, place in places.items()}
         table: dict[str, tuple[Place, ...]] = {}
         bare_forms: dict[str, tuple[Place, ...]] = {}
+        # Diacritised spellings (عمّان, عُمان) of names that share a key: marks written in an
+        # article can then choose between the namesakes.
+        signatures: dict[str, list[tuple[int, Signature]]] = {}
         canonical: frozenset[str] = frozenset()
+        owners: dict[str, tuple[tuple[str | None, str | None], ...]] = {}
         for batch in (names, alternates):
             for name, gid in batch:
                 key = name_key(name)
-                if (len(key) < _MIN_ARABIC_CHARS and _too_short(key)) or key in stop_keys or key in canonical:
+                marked = not name.isascii() and _SHADDA in name
+                if (len(key) < _MIN_ARABIC_CHARS and _too_short(key)) or key in stop_keys:
                     continue
-                if key in minor_keys and not is_notable(places[gid]):
+                if key in canonical and not marked and not _own_unit(places[gid], owners.get(key, ())):
+                    # A shadda says which namesake a writer means (عمّان is Amman, while the
+                    # canonical عمان is Oman), so a marked alternate may join a canonical key;
+                    # so may a city named after its own country or division (Kuwait City is
+                    # also الكويت, New York City also New York).
+                    continue
+                if key in minor_keys and not notable(places[gid]):
                     continue
                 _add(table, key, singles[gid])
+                if not name.isascii() and not _MARKED.isdisjoint(name):
+                    signatures.setdefault(key, []).append((gid, mark_signature(name)))
                 # Writers rarely drop the article of a small town's name, and the bare form of
                 # one is often an ordinary noun (الطرف -> طرف "side"): only notable places.
-                if key.startswith(_ARTICLE) and _has_article(name) and is_notable(places[gid]):
+                if key.startswith(_ARTICLE) and _has_article(name) and notable(places[gid]):
                     bare = key[len(_ARTICLE) :]
                     if len(bare) >= _MIN_BARE_CHARS and not bare.startswith(" ") and bare not in no_bare:
                         _add(bare_forms, bare, singles[gid])
             if not canonical:
                 canonical = frozenset(table)
+                owners = {
+                    key: tuple((p.country_code, p.admin1) for p in found if p.kind in ("country", "admin1"))
+                    for key, found in table.items()
+                    if any(p.kind in ("country", "admin1") for p in found)
+                }
         # A bare form never joins an existing key: that would make a name ambiguous that a
         # writer spelled out in full.
         table.update((bare, found) for bare, found in bare_forms.items() if bare not in table)
+        for name, gid in minor:
+            key = name_key(name)
+            if (len(key) < _MIN_ARABIC_CHARS and _too_short(key)) or key in stop_keys or key in minor_keys:
+                continue
+            _add(table, key, singles[gid])
+        marked_forms = {key: tuple(forms) for key, forms in signatures.items() if len(table.get(key, ())) > 1}
 
         acronym_table: dict[str, tuple[Place, ...]] = {}
         for name, gid in acronyms:
             _add(acronym_table, name_key(name), singles[gid])
+        after_table: dict[str, tuple[Place, ...]] = {}
+        for name, gid in after_name:
+            _add(after_table, name_key(name), singles[gid])
         return cls(
-            _by_population(table), _by_population(acronym_table), {name_key(phrase) for phrase in not_places}
+            _by_population(table),
+            _by_population(acronym_table),
+            {name_key(phrase) for phrase in not_places},
+            after_name=after_table,
+            capitals=capital_ids,
+            marked=marked_forms,
         )
 
     @classmethod
     def from_sources(cls, data: SourceData) -> Gazetteer:
+        """Index everything :func:`~workers.gazetteer.sources.load_sources` read."""
         return cls.from_names(
             data.places,
             data.names,
@@ -138,7 +220,10 @@ class Gazetteer:
             data.acronyms,
             stop=stop_words(),
             not_places=NOT_PLACES,
-            minor_stop=calendar_words(LANGUAGES),
+            minor_stop=load_calendar_words(),
+            after_name=data.after_name,
+            capitals=data.capitals,
+            minor=data.minor_names,
         )
 
     def lookup(self, key: str) -> tuple[Place, ...]:
@@ -149,6 +234,14 @@ class Gazetteer:
         """Candidates for a key written all in capitals (US, U.K.); () when not an acronym."""
         return self._acronyms.get(key, ())
 
+    def lookup_after_name(self, key: str) -> tuple[Place, ...]:
+        """Candidates for an abbreviation that follows ``Name,`` (Calif., N.M., TX)."""
+        return self._after_name.get(key, ())
+
+    def lookup_compact(self, key: str) -> tuple[Place, ...]:
+        """Notable places whose multi-word name is ``key`` without spaces (srilanka)."""
+        return self._compact.get(key, ())
+
     def is_blocked(self, key: str) -> bool:
         """True for phrases that contain a place name but are not places (New York Times)."""
         return key in self._blocked
@@ -157,11 +250,39 @@ class Gazetteer:
         """True when some key continues ``key`` with more words."""
         return key in self._prefixes
 
+    def is_notable(self, place: Place) -> bool:
+        """A country, division, region or continent, a big city, or a national capital."""
+        return place.geonameid in self._capitals or is_notable(place)
+
+    def is_capital(self, place: Place) -> bool:
+        """True for a national capital."""
+        return place.geonameid in self._capitals
+
+    def by_marks(self, key: str, places: tuple[Place, ...], written: Signature) -> tuple[Place, ...]:
+        """The candidates whose known diacritised spellings fit the marks written in the text.
+
+        Candidates without a diacritised spelling stay; if none fits, all stay (the marks may be
+        a typo, and dropping every candidate would lose the mention).
+        """
+        forms = self._marked.get(key)
+        if not written or not forms:
+            return places
+        misfits = {gid for gid, known in forms if not marks_agree(written, known)}
+        fits = {gid for gid, known in forms if marks_agree(written, known)}
+        kept = tuple(p for p in places if p.geonameid in fits or p.geonameid not in misfits)
+        return kept or places
+
     def __contains__(self, key: object) -> bool:
         return key in self._names or key in self._acronyms
 
     def __len__(self) -> int:
         return len(self._names) + len(self._acronyms)
+
+
+def _own_unit(place: Place, owners: tuple[tuple[str | None, str | None], ...]) -> bool:
+    if place.kind != "city":
+        return False
+    return any(cc == place.country_code and admin1 in (None, place.admin1) for cc, admin1 in owners)
 
 
 def _too_short(key: str) -> bool:
@@ -195,7 +316,7 @@ def _by_population(table: dict[str, tuple[Place, ...]]) -> dict[str, tuple[Place
 
 @functools.cache
 def default_gazetteer() -> Gazetteer:
-    """Build the gazetteer from the installed packages, once per process (2-3 s, ~140 MB)."""
+    """Build the gazetteer from the installed data, once per process (~2 s, ~110 MB)."""
     started = time.perf_counter()
     # The build allocates about a million objects that all live on: the cyclic collector would
     # walk them again and again to free nothing (measured: 15-25% of the build time).

