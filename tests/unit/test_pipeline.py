@@ -10,9 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from workers.contract import ENRICHED_EVENT, validator
+from workers.pipeline.assemble import focus_of
 from workers.pipeline.entities import EntityStage
 from workers.pipeline.runner import DeadLetter, Enriched, Pipeline, check_order
-from workers.records import Article, Entity, LanguageTag, Span
+from workers.records import Article, Entity, LanguageTag, Location, Place, PlaceKind, Span
 
 ARABIC = {
     "id": "p-ar",
@@ -153,3 +154,23 @@ def test_any_article_gives_a_valid_event_or_a_dead_letter(
     for loc in outcome.event["locations"]:
         for m in loc["mentions"]:
             assert fields[m["field"]][m["start"] : m["end"]] == m["text"]
+
+
+def _loc(name: str, kind: PlaceKind, mentions: int, gid: int) -> Location:
+    place = Place(geonameid=gid, name=name, kind=kind, country_code=None, admin1=None, lat=0.0, lon=0.0)
+    return Location(place, tuple(Span("x", i, i + 1, "body") for i in range(mentions)))
+
+
+def test_focus_is_the_most_mentioned_precise_place() -> None:
+    europe, qatar, doha = (
+        _loc("Europe", "continent", 5, 1),
+        _loc("Qatar", "country", 2, 2),
+        _loc("Doha", "city", 2, 3),
+    )
+    focus = focus_of([europe, qatar, doha])
+    assert focus is not None
+    assert focus["name"] == "Doha", "ties go to the more specific place; continents only as a last resort"
+    assert focus_of([europe]) == {"name": "Europe", "geonameid": 1, "country_code": None}
+    assert focus_of([]) is None
+    qatar3 = _loc("Qatar", "country", 3, 2)
+    assert (focus_of([doha, qatar3]) or {})["name"] == "Qatar"

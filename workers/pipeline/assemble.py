@@ -35,11 +35,25 @@ def location_json(location: Location) -> dict[str, Any]:
     }
 
 
+#: On equal mentions the more specific place is the better answer to "where is this news".
+_SPECIFICITY = {"city": 0, "admin1": 1, "country": 2, "region": 3, "continent": 4}
+
+
 def focus_of(locations: Sequence[Location]) -> dict[str, Any] | None:
-    """The most-mentioned place; on a tie the one named first (locations come in text order)."""
-    if not locations:
+    """The place the article is mainly about, as CLIFF and GDELT give one.
+
+    The most-mentioned place; continents and multi-country regions only when nothing more
+    precise is named. Ties go to the more specific place, then to the one named first
+    (locations come in reading order).
+    """
+    precise = [loc for loc in locations if loc.place.kind not in ("continent", "region")]
+    pool = precise or list(locations)
+    if not pool:
         return None
-    best = max(locations, key=lambda loc: (len(loc.mentions), -locations.index(loc)))
+    best = min(
+        enumerate(pool),
+        key=lambda item: (-len(item[1].mentions), _SPECIFICITY[item[1].place.kind], item[0]),
+    )[1]
     p = best.place
     return {"name": p.name, "geonameid": p.geonameid, "country_code": p.country_code}
 

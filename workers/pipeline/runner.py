@@ -142,7 +142,7 @@ class Pipeline:
             entities = self.entities(article, language)
             t = self._observe(stage, t)
             stage = self.locations.name
-            locations = self.locations.tag(article)
+            locations = self.locations.tag(article, entities)
             t = self._observe(stage, t)
             stage = "assemble"
             event = assemble(
