@@ -1,0 +1,192 @@
+"""Where NER models live, and which one a language gets.
+
+Two layouts are understood, in one models directory (``KHABAR_MODELS_DIR``, else the starter
+models shipped in ``workers/models/``) or in a separate Stanza resources directory
+(``KHABAR_STANZA_RESOURCES``):
+
+* starter models built by ``khabar models train-starter``::
+
+      <dir>/<lang>/tokenize.pt  <dir>/<lang>/ner.pt  <dir>/<lang>/manifest.json
+
+* published Stanza models as ``stanza.download`` lays them out::
+
+      <dir>/resources.json  <dir>/<lang>/tokenize/*.pt  <dir>/<lang>/ner/*.pt  (mwt/, pretrain/, ...)
+
+A published model is preferred when one is installed: it was trained on real annotated text.
+Nothing here imports torch or stanza, so listing models and failing early stay cheap.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+from typing import Any, Literal
+
+ENV_MODELS_DIR = "KHABAR_MODELS_DIR"
+ENV_STANZA_RESOURCES = "KHABAR_STANZA_RESOURCES"
+MANIFEST = "manifest.json"
+TOKENIZE_FILE = "tokenize.pt"
+NER_FILE = "ner.pt"
+
+ModelKind = Literal["starter", "published"]
+
+
+class ModelMissingError(LookupError):
+    """No NER model for a language that was explicitly required; the message says how to get one."""
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSpec:
+    """One language's installed NER model and what Stanza needs to load it."""
+
+    lang: str
+    kind: ModelKind
+    #: For a starter model, its language folder; for a published one, the resources directory.
+    directory: Path
+    tokenize_path: Path
+    ner_path: Path
+    #: Published models whose tokenizer splits clitics need Stanza's ``mwt`` processor.
+    needs_mwt: bool
+    labels: tuple[str, ...]
+    #: Short, stable identity for the enriched event's ``processing.models``.
+    version: str
+    manifest: dict[str, Any]
+
+    def files(self) -> list[Path]:
+        """Every file the model consists of (for ``khabar models list``)."""
+        if self.kind == "starter":
+            return sorted(p for p in self.directory.iterdir() if p.is_file())
+        lang_dir = self.directory / self.lang
+        return sorted(p for p in lang_dir.rglob("*.pt") if p.is_file())
+
+
+def shipped_models_dir() -> Path:
+    """The starter models that come with the package (``workers/models``)."""
+    return Path(str(files("workers").joinpath("models")))
+
+
+def models_dir() -> Path:
+    """``KHABAR_MODELS_DIR`` when set, else the shipped starter models."""
+    configured = os.environ.get(ENV_MODELS_DIR)
+    return Path(configured).expanduser() if configured else shipped_models_dir()
+
+
+def _configured_dirs() -> Iterator[tuple[Path, str]]:
+    """(directory, where it came from), in order of preference for published models."""
+    resources = os.environ.get(ENV_STANZA_RESOURCES)
+    if resources:
+        yield Path(resources).expanduser(), ENV_STANZA_RESOURCES
+    configured = os.environ.get(ENV_MODELS_DIR)
+    yield models_dir(), ENV_MODELS_DIR if configured else "shipped starter models"
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _published(resources_dir: Path, lang: str) -> ModelSpec | None:
+    """The published Stanza model for ``lang`` under a ``stanza_resources`` directory, if any."""
+    resources = _read_json(resources_dir / "resources.json")
+    lang_dir = resources_dir / lang
+    ner = sorted((lang_dir / "ner").glob("*.pt"))
+    tokenize = sorted((lang_dir / "tokenize").glob("*.pt"))
+    if not resources or not ner or not tokenize:
+        return None
+    lang_res = resources.get(lang, {})
+    lang_res = lang_res if isinstance(lang_res, dict) else {}
+    default = lang_res.get("default_processors", {})
+    default = default if isinstance(default, dict) else {}
+    # The default package is the one Stanza itself would load; else the first one installed.
+    ner_default = default.get("ner")
+    ner_path = lang_dir / "ner" / f"{ner_default}.pt" if isinstance(ner_default, str) else ner[0]
+    tok_default = default.get("tokenize")
+    tok_path = lang_dir / "tokenize" / f"{tok_default}.pt" if isinstance(tok_default, str) else tokenize[0]
+    if not ner_path.exists():
+        ner_path = ner[0]
+    if not tok_path.exists():
+        tok_path = tokenize[0]
+    needs_mwt = "mwt" in default or any((lang_dir / "mwt").glob("*.pt"))
+    version = f"stanza-{resources.get('version', lang_res.get('version', '?'))}:{lang}/{ner_path.stem}"
+    return ModelSpec(
+        lang=lang,
+        kind="published",
+        directory=resources_dir,
+        tokenize_path=tok_path,
+        ner_path=ner_path,
+        needs_mwt=needs_mwt,
+        labels=(),
+        version=version,
+        manifest={"kind": "published", "resources_version": resources.get("version")},
+    )
+
+
+def _starter(models: Path, lang: str) -> ModelSpec | None:
+    lang_dir = models / lang
+    tokenize, ner = lang_dir / TOKENIZE_FILE, lang_dir / NER_FILE
+    if not (tokenize.is_file() and ner.is_file()):
+        return None
+    manifest = _read_json(lang_dir / MANIFEST)
+    digest = str(manifest.get("training_data_sha256", ""))[:8] or "unknown"
+    labels = manifest.get("labels", [])
+    return ModelSpec(
+        lang=lang,
+        kind="starter",
+        directory=lang_dir,
+        tokenize_path=tokenize,
+        ner_path=ner,
+        needs_mwt=False,
+        labels=tuple(str(x) for x in labels) if isinstance(labels, list) else (),
+        version=f"starter:{lang}/{digest}",
+        manifest=manifest,
+    )
+
+
+def find_model(lang: str) -> ModelSpec | None:
+    """The model ``lang`` gets: a published one if installed anywhere configured, else a starter one."""
+    dirs = list(_configured_dirs())
+    for directory, _ in dirs:
+        spec = _published(directory, lang)
+        if spec is not None:
+            return spec
+    for directory, _ in dirs:
+        spec = _starter(directory, lang)
+        if spec is not None:
+            return spec
+    return None
+
+
+def missing_message(lang: str) -> str:
+    """What to tell a user whose required language has no model: where we looked, what fixes it."""
+    where = ", ".join(f"{d} ({src})" for d, src in _configured_dirs())
+    out = f" --out {os.environ[ENV_MODELS_DIR]}" if os.environ.get(ENV_MODELS_DIR) else ""
+    return (
+        f"no NER model for language {lang!r} in {where}. "
+        f"Build the starter model with `khabar models train-starter --lang {lang}{out}`, "
+        f"or install Stanza's published one with `khabar models download {lang}`."
+    )
+
+
+def require_model(lang: str) -> ModelSpec:
+    """Like :func:`find_model`, but a missing model raises :class:`ModelMissingError`."""
+    spec = find_model(lang)
+    if spec is None:
+        raise ModelMissingError(missing_message(lang))
+    return spec
+
+
+def installed_models() -> list[ModelSpec]:
+    """Every model found in the configured directories (each language once, the one it gets first)."""
+    langs: set[str] = set()
+    for directory, _ in _configured_dirs():
+        if directory.is_dir():
+            langs.update(p.name for p in directory.iterdir() if p.is_dir() and not p.name.startswith("_"))
+    found = [find_model(lang) for lang in sorted(langs)]
+    return [spec for spec in found if spec is not None]

@@ -1,0 +1,199 @@
+"""Train the starter models: Stanza's own trainers, run as subprocesses on generated data.
+
+Sized for 2 CPU cores and a few minutes per language: small hidden sizes, no pretrained word
+vectors (``--no_pretrain``: a model trained with vectors loads silently without them and then
+tags junk), no character language model, a bounded number of steps. The saved weights are
+stored as float16 (the loader widens them again) so each language's files stay a few MB.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from workers.ner.registry import MANIFEST, NER_FILE, TOKENIZE_FILE
+from workers.ner.training_data import LANGS, Lang, generate, write_corpus
+
+#: Called with one line of progress (the CLI prints it).
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class TrainConfig:
+    """How much data and how many steps; the defaults are the shipped starter models'."""
+
+    n_train: int = 24_000
+    n_dev: int = 800
+    tok_steps: int = 600
+    ner_steps: int = 3_000
+    ner_eval_interval: int = 500
+    ner_hidden_dim: int = 128
+    ner_char_hidden_dim: int = 96
+    ner_word_emb_dim: int = 48
+    ner_char_emb_dim: int = 48
+    ner_batch_size: int = 32
+    ner_optim: str = "sgd"
+    ner_lr: float = 0.1
+    ner_word_dropout: float = 0.05
+    #: One thread per trainer, languages side by side: on 2 cores that is faster than 2 threads
+    #: each one after the other, and a fixed thread count keeps results reproducible.
+    threads: int = 1
+
+
+#: Per-language overrides: English gets less data, its spelling is less varied.
+LANG_CONFIG: dict[str, dict[str, Any]] = {"en": {"n_train": 14_000, "ner_steps": 2_500}}
+
+
+@dataclass(frozen=True, slots=True)
+class TrainedModel:
+    lang: str
+    directory: Path
+    seconds: float
+    manifest: dict[str, Any]
+
+
+def _run(
+    cmd: Sequence[str], lang: str, progress: Progress, keep: Callable[[str], bool], threads: int
+) -> None:
+    """Run a trainer, passing the lines ``keep`` selects to ``progress``; raise on failure."""
+    env = {
+        **os.environ,
+        "OMP_NUM_THREADS": str(threads),
+        "MKL_NUM_THREADS": str(threads),
+        "PYTHONUNBUFFERED": "1",
+    }
+    tail: list[str] = []
+    with subprocess.Popen(
+        list(cmd), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, bufsize=1
+    ) as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            line = line.rstrip()
+            tail = [*tail[-30:], line]
+            if keep(line):
+                progress(f"[{lang}] {line}")
+        code = proc.wait()
+    if code != 0:
+        raise RuntimeError(f"{cmd[2]} exited with {code}:\n" + "\n".join(tail))
+
+
+def _half(path: Path) -> None:
+    """Store float tensors as float16: Stanza's load_state_dict copies them back into float32."""
+    import torch
+
+    ckpt = torch.load(path, map_location="cpu", weights_only=True)
+
+    def shrink(obj: Any) -> Any:
+        if isinstance(obj, torch.Tensor) and obj.is_floating_point():
+            return obj.half()
+        if isinstance(obj, dict):
+            return {k: shrink(v) for k, v in obj.items()}
+        return obj
+
+    ckpt["model"] = shrink(ckpt["model"])
+    # Stanza saves with the legacy format; keep it so every Stanza version reads the file.
+    torch.save(ckpt, path, _use_new_zipfile_serialization=False)
+
+
+def _trainer_line(line: str) -> bool:
+    text = line.lower()
+    return any(k in text for k in ("dev score", "dev_score", "best dev", "new best", "stopping", "step "))
+
+
+def train_language(
+    lang: Lang,
+    out_dir: Path,
+    seed: int = 1234,
+    config: TrainConfig | None = None,
+    progress: Progress = print,
+    work_dir: Path | None = None,
+) -> TrainedModel:
+    """Generate data for ``lang``, train its tokenizer and NER model, write ``out_dir/<lang>/``."""
+    import stanza
+
+    cfg = config or TrainConfig(**LANG_CONFIG.get(lang, {}))
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix=f"khabar-train-{lang}-") as tmp:
+        work = work_dir or Path(tmp)
+        progress(f"[{lang}] generating {cfg.n_train} training sentences (seed {seed})")
+        corpus = generate(lang, seed, cfg.n_train, cfg.n_dev)
+        data = write_corpus(corpus, work / "data", seed)
+        models = work / "models"
+        shorthand = f"{lang}_khabar"
+        py = sys.executable
+        progress(f"[{lang}] training the tokenizer ({cfg.tok_steps} steps)")
+        _run(
+            [py, "-m", "stanza.models.tokenizer", "--mode", "train", "--lang", lang,
+             "--shorthand", shorthand, "--txt_file", str(data.tok_train_txt),
+             "--label_file", str(data.tok_train_labels), "--dev_txt_file", str(data.tok_dev_txt),
+             "--dev_label_file", str(data.tok_dev_labels), "--mwt_json_file", str(data.mwt_json),
+             "--no_use_mwt", "--save_dir", str(models), "--save_name", TOKENIZE_FILE,
+             "--steps", str(cfg.tok_steps), "--eval_steps", str(max(cfg.tok_steps // 3, 100)),
+             "--report_steps", "250", "--seed", str(seed), "--cpu"],
+            lang, progress, _trainer_line, cfg.threads,
+        )  # fmt: skip
+        progress(f"[{lang}] training the NER tagger ({cfg.ner_steps} steps)")
+        _run(
+            [py, "-m", "stanza.models.ner_tagger", "--mode", "train", "--no_pretrain",
+             "--shorthand", shorthand, "--train_file", str(data.ner_train),
+             "--eval_file", str(data.ner_dev), "--save_dir", str(models), "--save_name", NER_FILE,
+             "--max_steps", str(cfg.ner_steps), "--eval_interval", str(cfg.ner_eval_interval),
+             "--batch_size", str(cfg.ner_batch_size), "--hidden_dim", str(cfg.ner_hidden_dim),
+             "--char_hidden_dim", str(cfg.ner_char_hidden_dim),
+             "--word_emb_dim", str(cfg.ner_word_emb_dim), "--char_emb_dim", str(cfg.ner_char_emb_dim),
+             "--optim", cfg.ner_optim, "--lr", str(cfg.ner_lr),
+             "--word_dropout", str(cfg.ner_word_dropout), "--log_step", "250", "--seed", str(seed), "--cpu"],
+            lang, progress, _trainer_line, cfg.threads,
+        )  # fmt: skip
+        target = out_dir / lang
+        target.mkdir(parents=True, exist_ok=True)
+        for name in (TOKENIZE_FILE, NER_FILE):
+            shutil.copyfile(models / name, target / name)
+            _half(target / name)
+        labels = sorted({t.tag[2:] for s in corpus.train for t in s.tokens if t.tag != "O"})
+        manifest: dict[str, Any] = {
+            "lang": lang,
+            "kind": "starter",
+            "stanza_version": stanza.__version__,
+            "training_data_sha256": data.sha256,
+            "seed": seed,
+            "created": datetime.now(UTC).replace(microsecond=0).isoformat(),
+            "labels": labels,
+            "files": {"tokenize": TOKENIZE_FILE, "ner": NER_FILE},
+            "training": {
+                "sentences": cfg.n_train,
+                "tokenizer_steps": cfg.tok_steps,
+                "ner_steps": cfg.ner_steps,
+                "ner_hidden_dim": cfg.ner_hidden_dim,
+                "ner_char_hidden_dim": cfg.ner_char_hidden_dim,
+                "ner_word_emb_dim": cfg.ner_word_emb_dim,
+            },
+        }
+        (target / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    seconds = time.monotonic() - started
+    progress(f"[{lang}] done in {seconds:.0f}s -> {target}")
+    return TrainedModel(lang, target, seconds, manifest)
+
+
+def train_starter(
+    langs: Sequence[Lang] = LANGS, out_dir: Path | None = None, seed: int = 1234, progress: Progress = print
+) -> list[TrainedModel]:
+    """Rebuild the starter models for ``langs`` into ``out_dir`` (default: the shipped models dir)."""
+    from workers.ner.registry import shipped_models_dir
+
+    target = out_dir or shipped_models_dir()
+    workers = max(1, min(len(langs), os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(train_language, lang, target, seed, None, progress) for lang in langs]
+        return [f.result() for f in futures]
