@@ -13,6 +13,7 @@ import click
 
 from workers import __version__
 from workers.broker import BrokerError, EmbeddedBroker
+from workers.ner.cli import models
 from workers.settings import WorkerSettings
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -99,11 +100,15 @@ def worker(**flags: Any) -> None:
     KHABAR_SECURITY_PROTOCOL, KHABAR_SASL_MECHANISM, KHABAR_SASL_USERNAME,
     KHABAR_SASL_PASSWORD and KHABAR_SSL_CAFILE.
     """
+    from workers.ner.registry import ModelMissingError
     from workers.stream.runner import run_worker
 
     settings = settings_from(**flags)
     configure_logging(settings.log_level)
-    run_worker(settings)
+    try:
+        run_worker(settings)
+    except ModelMissingError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @main.command()
@@ -148,10 +153,13 @@ def produce(file: Path, broker: str | None, topic: str | None, progress: bool | 
     help="Where to write the enriched events (JSON Lines).",
 )
 @click.option("--max-body-chars", type=int, help="Longer bodies are rejected. Env: KHABAR_MAX_BODY_CHARS.")
+@click.option("--ner/--no-ner", default=None, help="Tag named entities with Stanza. Env: KHABAR_NER [on].")
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal)."
 )
-def enrich(file: Path, output: Path, max_body_chars: int | None, progress: bool | None) -> None:
+def enrich(
+    file: Path, output: Path, max_body_chars: int | None, ner: bool | None, progress: bool | None
+) -> None:
     """Enrich a JSON Lines FILE offline, without a broker: one enriched event per good line.
 
     The events are exactly what the worker publishes. Lines that cannot be enriched are
@@ -160,13 +168,17 @@ def enrich(file: Path, output: Path, max_body_chars: int | None, progress: bool 
     """
     from workers.enrich_file import enrich_lines
     from workers.jsonl import count_nonblank_lines
+    from workers.ner.registry import ModelMissingError
     from workers.pipeline.runner import Pipeline
 
-    settings = settings_from(max_body_chars=max_body_chars)
+    settings = settings_from(max_body_chars=max_body_chars, ner=ner)
     configure_logging("WARNING")
     show = sys.stderr.isatty() if progress is None else progress
     total = None if str(file) == "-" else count_nonblank_lines(file)
-    pipeline = Pipeline.default(max_body_chars=settings.max_body_chars, languages=settings.language_list())
+    try:
+        pipeline = Pipeline.from_settings(settings)
+    except ModelMissingError as exc:
+        raise click.ClickException(str(exc)) from exc
     src = sys.stdin.buffer if str(file) == "-" else file.open("rb")
     dst = sys.stdout.buffer if str(output) == "-" else output.open("wb")
     try:
@@ -214,6 +226,8 @@ def demo(port: int, metrics_port: int, articles: Path | None, exit_when_done: bo
         raise click.ClickException(str(exc)) from exc
     sys.exit(code)
 
+
+main.add_command(models)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -61,6 +61,17 @@ class WorkerSettings(KafkaSettings, TopicSettings):
             "empty means every language it knows except dead, constructed and rarely published ones."
         ),
     )
+    ner: bool = Field(
+        default=True, description="Tag named entities with Stanza (KHABAR_NER=false turns it off)."
+    )
+    ner_languages: str = Field(
+        default="ar,en",
+        description=(
+            "Languages that must have an NER model at start-up (KHABAR_NER_LANGUAGES); a missing one "
+            "stops the worker with the command that installs it. Other languages are tagged when a "
+            "model is installed for them, else get locations only."
+        ),
+    )
     batch_size: int = Field(default=64, ge=1, description="Articles taken from the stream per batch.")
     batch_within_s: float = Field(default=0.05, gt=0, description="Longest wait to fill a batch.")
     # Short group timeouts make joins and failover fast on a local broker; a
@@ -77,3 +88,6 @@ class WorkerSettings(KafkaSettings, TopicSettings):
     def language_list(self) -> list[str] | None:
         codes = [c.strip().lower() for c in self.languages.split(",") if c.strip()]
         return codes or None
+
+    def ner_language_list(self) -> list[str]:
+        return [c.strip().lower() for c in self.ner_languages.split(",") if c.strip()]

@@ -23,6 +23,7 @@ from workers.pipeline.language import LanguageStage
 from workers.pipeline.locations import LocationStage
 from workers.pipeline.validate import Validator
 from workers.records import Article
+from workers.settings import WorkerSettings
 
 #: Called after each stage with (stage name, seconds spent): how metrics see inside.
 StageObserver = Callable[[str, float], None]
@@ -82,6 +83,21 @@ class Pipeline:
             "entities": entities.model_version,
             "locations": locations.model_version,
         }
+
+    @classmethod
+    def from_settings(cls, settings: WorkerSettings, observer: StageObserver | None = None) -> Pipeline:
+        """The production pipeline; raises ``ModelMissingError`` when a required NER model is absent."""
+        tagger: EntityTagger | None = None
+        if settings.ner:
+            from workers.ner.tagger import StanzaEntityTagger
+
+            tagger = StanzaEntityTagger(languages=settings.ner_language_list())
+        return cls.default(
+            max_body_chars=settings.max_body_chars,
+            tagger=tagger,
+            observer=observer,
+            languages=settings.language_list(),
+        )
 
     @classmethod
     def default(

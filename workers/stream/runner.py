@@ -18,11 +18,7 @@ log = logging.getLogger(__name__)
 def run_worker(settings: WorkerSettings) -> None:
     """Blocks until SIGINT/SIGTERM; Faust's worker installs the signal handlers and exits the process."""
     started = time.perf_counter()
-    pipeline = Pipeline.default(
-        max_body_chars=settings.max_body_chars,
-        observer=metrics.observe_stage,
-        languages=settings.language_list(),
-    )
+    pipeline = Pipeline.from_settings(settings, observer=metrics.observe_stage)
     log.info("enrichment models loaded in %.2fs: %s", time.perf_counter() - started, pipeline.models)
     metrics.serve(settings.metrics_host, settings.metrics_port)
     if settings.metrics_port:
