@@ -288,11 +288,16 @@ def _entity(body: str, text: str, label: str) -> Entity:
     return Entity(Span(text, start, start + len(text), "body"), label)  # type: ignore[arg-type]
 
 
-def test_a_place_inside_a_person_or_organisation_name_is_dropped(stage: LocationStage) -> None:
-    body = "Jordan Henderson spoke at the Bank of Lebanon in Beirut."
-    entities = (_entity(body, "Jordan Henderson", "PER"), _entity(body, "Bank of Lebanon", "ORG"))
-    assert {"Jordan", "Lebanon", "Beirut"} <= {name for name, _, _ in _located(stage, body)}
-    assert _located(stage, body, entities) == [("Beirut", "city", "Beirut")]
+def test_a_minor_place_inside_a_name_is_dropped_a_notable_one_kept(stage: LocationStage) -> None:
+    body = "وقال خالد الجهراء إن بنك لبنان في بيروت أغلق."
+    entities = (_entity(body, "خالد الجهراء", "PER"), _entity(body, "بنك لبنان", "ORG"))
+    alone = {name for name, _, _ in _located(stage, body)}
+    assert {"Al Jahrā’", "Lebanon", "Beirut"} <= alone
+    located = {name for name, _, _ in _located(stage, body, entities)}
+    # The tagger overrules the gazetteer only on minor places: a noisy NER model must not
+    # erase Lebanon or Gaza, but a town's name inside a person's name is not a place.
+    assert "Al Jahrā’" not in located
+    assert {"Lebanon", "Beirut"} <= located
 
 
 def test_a_country_labelled_as_an_organisation_stays(stage: LocationStage) -> None:

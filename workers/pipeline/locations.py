@@ -19,7 +19,7 @@ from importlib.metadata import version
 from workers.gazetteer import Gazetteer
 from workers.gazetteer.matcher import Hint, Mention, find_candidates, lookup_phrase
 from workers.gazetteer.normalize import is_arabic
-from workers.gazetteer.sources import is_minor
+from workers.gazetteer.sources import is_minor, is_notable
 from workers.records import Article, Entity, Location, Place, PlaceKind, Span, TextField
 
 STAGE = "locations"
@@ -247,7 +247,7 @@ class LocationStage:
 
 
 def _vetoes(entity: Span, mention: Mention) -> bool:
-    """A person's or organisation's name vetoes a place mention lying inside it.
+    """A person's or organisation's name vetoes a minor place mention lying inside it.
 
     A mention that is the whole of an organisation entity and names a country is kept: taggers
     label countries acting in politics as organisations ("Kuwait condemned").
@@ -255,6 +255,10 @@ def _vetoes(entity: Span, mention: Mention) -> bool:
     m = mention.span
     inside = entity.start <= m.start and m.end <= entity.end
     if not inside:
+        return False
+    if any(is_notable(p) for p in mention.places):
+        # The tagger is the noisier witness (starter models mistake Gaza or Qatar for a name):
+        # it overrules the gazetteer only where the gazetteer itself is unsure, on minor places.
         return False
     whole = entity.start == m.start and entity.end == m.end
     return not (whole and any(p.kind == "country" for p in mention.places))
