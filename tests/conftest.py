@@ -14,14 +14,7 @@ import pytest
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
 from tests.kafka_io import PARTITIONS
-from workers.broker import EmbeddedBroker, free_port
-
-#: Short group timeouts: joins and failover in about a second on the local broker.
-FAST_GROUP_ENV = {
-    "KHABAR_SESSION_TIMEOUT_MS": "2000",
-    "KHABAR_HEARTBEAT_INTERVAL_MS": "200",
-    "KHABAR_REBALANCE_TIMEOUT_MS": "2000",
-}
+from workers.broker import FAST_GROUP_ENV, EmbeddedBroker, free_port
 
 
 @pytest.fixture(scope="session")

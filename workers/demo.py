@@ -19,17 +19,10 @@ import orjson
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from workers.broker import EmbeddedBroker
+from workers.broker import FAST_GROUP_ENV, EmbeddedBroker
 from workers.jsonl import jsonl_records
 from workers.produce import produce_records
 from workers.settings import KafkaSettings, TopicSettings
-
-#: Fast group joins on the local broker (Kafka's defaults make a single worker wait 5-18 s).
-DEMO_WORKER_ENV = {
-    "KHABAR_SESSION_TIMEOUT_MS": "2000",
-    "KHABAR_HEARTBEAT_INTERVAL_MS": "200",
-    "KHABAR_REBALANCE_TIMEOUT_MS": "2000",
-}
 
 
 def sample_articles() -> Path:
@@ -127,7 +120,7 @@ def run_demo(
         topics = TopicSettings()
         click.echo(f"embedded broker on {embedded.bootstrap}; logs in {workdir}")
         asyncio.run(ensure_topics(kafka, [topics.input_topic, topics.output_topic, topics.dlq_topic]))
-        env = os.environ | DEMO_WORKER_ENV | {"KHABAR_BROKER": embedded.bootstrap}
+        env = os.environ | FAST_GROUP_ENV | {"KHABAR_BROKER": embedded.bootstrap}
         with worker_log.open("w") as log_fh:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "workers", "worker", "--metrics-port", str(metrics_port)],

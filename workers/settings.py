@@ -86,8 +86,12 @@ class WorkerSettings(KafkaSettings, TopicSettings):
     )
 
     def language_list(self) -> list[str] | None:
-        codes = [c.strip().lower() for c in self.languages.split(",") if c.strip()]
-        return codes or None
+        return language_codes(self.languages) or None
 
     def ner_language_list(self) -> list[str]:
-        return [c.strip().lower() for c in self.ner_languages.split(",") if c.strip()]
+        return language_codes(self.ner_languages)
+
+
+def language_codes(text: str) -> list[str]:
+    """``"ar, EN"`` -> ``["ar", "en"]``: how language lists are written in the environment."""
+    return [c.strip().lower() for c in text.split(",") if c.strip()]
