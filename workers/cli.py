@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import sys
 import time
 from pathlib import Path
@@ -14,15 +13,8 @@ import click
 from workers import __version__
 from workers.broker import BrokerError, EmbeddedBroker
 from workers.ner.cli import models
+from workers.observability.logs import configure_logging
 from workers.settings import WorkerSettings
-
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-
-
-def configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format=LOG_FORMAT, stream=sys.stderr)
-    # aiokafka reports every retry of a metadata request at WARNING; one line per problem is enough.
-    logging.getLogger("aiokafka").setLevel(max(logging.getLevelName(level), logging.ERROR))
 
 
 def settings_from(**flags: Any) -> WorkerSettings:
@@ -84,13 +76,25 @@ def broker(port: int) -> None:
 @broker_option
 @topic_options
 @click.option("--group-id", help="Consumer group / Faust app id. Env: KHABAR_GROUP_ID [khabar-enricher].")
-@click.option("--metrics-host", help="Bind address of /metrics. Env: KHABAR_METRICS_HOST [127.0.0.1].")
-@click.option("--metrics-port", type=int, help="Port of /metrics, 0 = off. Env: KHABAR_METRICS_PORT [9464].")
+@click.option(
+    "--metrics-host",
+    help="Bind address of /metrics, /healthz, /readyz. Env: KHABAR_METRICS_HOST [127.0.0.1].",
+)
+@click.option(
+    "--metrics-port",
+    type=int,
+    help="Port of /metrics, /healthz, /readyz; 0 = off. Env: KHABAR_METRICS_PORT [9464].",
+)
 @click.option(
     "--max-body-chars", type=int, help="Longer bodies are dead-lettered. Env: KHABAR_MAX_BODY_CHARS."
 )
 @click.option(
     "--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]), help="Env: KHABAR_LOG_LEVEL."
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    help="json: one object per line with article_id/partition/offset fields. Env: KHABAR_LOG_FORMAT [text].",
 )
 def worker(**flags: Any) -> None:
     """Run the enrichment worker: articles.raw -> articles.enriched (+ articles.dlq).
@@ -104,7 +108,7 @@ def worker(**flags: Any) -> None:
     from workers.stream.runner import run_worker
 
     settings = settings_from(**flags)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     try:
         run_worker(settings)
     except ModelMissingError as exc:

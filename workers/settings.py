@@ -7,6 +7,8 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from workers.observability.logs import LogFormat
+
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
 
@@ -47,8 +49,18 @@ class WorkerSettings(KafkaSettings, TopicSettings):
         default="khabar-enricher",
         description="Consumer group (and Faust app id): workers sharing it split the partitions.",
     )
-    metrics_host: str = Field(default="127.0.0.1", description="Address the /metrics endpoint binds to.")
-    metrics_port: int = Field(default=9464, ge=0, le=65535, description="0 disables the endpoint.")
+    metrics_host: str = Field(
+        default="127.0.0.1",
+        description="Address /metrics, /healthz and /readyz bind to (0.0.0.0 in a container).",
+    )
+    metrics_port: int = Field(
+        default=9464, ge=0, le=65535, description="Port of /metrics, /healthz and /readyz; 0 disables them."
+    )
+    lag_interval_s: float = Field(
+        default=5.0,
+        gt=0,
+        description="How often the consumer lag gauge is refreshed from the broker's end offsets.",
+    )
     max_body_chars: int = Field(
         default=200_000,
         ge=1,
@@ -80,6 +92,9 @@ class WorkerSettings(KafkaSettings, TopicSettings):
     heartbeat_interval_ms: int = Field(default=1_000, ge=100)
     rebalance_timeout_ms: int = Field(default=10_000, ge=1000)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: LogFormat = Field(
+        default="text", description="text for people, json for log pipelines (one object per line)."
+    )
     data_dir: str = Field(
         default="",
         description="Faust's local state directory; empty means a fresh temporary directory per process.",

@@ -61,6 +61,7 @@ def test_bad_records_become_dead_letters(pipeline: Pipeline, value: bytes, reaso
     outcome = pipeline.process(value)
     assert isinstance(outcome, DeadLetter)
     assert (outcome.reason, outcome.stage) == (reason, stage)
+    assert outcome.error_type == reason
 
 
 class ExplodingTagger:
@@ -78,6 +79,7 @@ def test_a_failing_stage_dead_letters_the_article_and_names_the_stage() -> None:
     assert outcome.stage == "entities"
     assert outcome.article_id == "p-ar"
     assert "RuntimeError: model crashed" in outcome.detail
+    assert outcome.error_type == "RuntimeError"
 
 
 class FixedTagger:

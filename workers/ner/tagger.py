@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -240,6 +241,18 @@ class StanzaEntityTagger:
                     return None
                 _PIPELINES[key] = loaded
             return loaded
+
+    def warm_up(self) -> dict[str, float]:
+        """Load each required language's model and run it once, now rather than on the first
+        article (which would otherwise wait seconds); returns seconds per ``ner-<lang>``."""
+        seconds: dict[str, float] = {}
+        for lang in sorted(self.required):
+            started = time.perf_counter()
+            loaded = self.pipeline(lang)
+            if loaded is not None:
+                self._run(loaded, [_Chunk(0, "body", 0, "Warm up.")])
+            seconds[f"ner-{lang}"] = time.perf_counter() - started
+        return seconds
 
     # -- tagging --------------------------------------------------------------------------
     def tag(self, article: Article, language: LanguageTag) -> tuple[Entity, ...]:

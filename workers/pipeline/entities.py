@@ -6,7 +6,7 @@ tags nothing, so the rest of the pipeline and its contract do not change.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from workers.records import Article, Entity, LanguageTag
 
@@ -19,6 +19,13 @@ class EntityTagger(Protocol):
     model_version: str
 
     def tag(self, article: Article, language: LanguageTag) -> tuple[Entity, ...]: ...
+
+
+@runtime_checkable
+class WarmsUp(Protocol):
+    """A tagger that can load its models ahead of the first article (for readiness)."""
+
+    def warm_up(self) -> dict[str, float]: ...
 
 
 class NoEntityTagger:

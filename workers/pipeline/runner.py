@@ -17,7 +17,7 @@ import orjson
 from workers import __version__
 from workers.pipeline.assemble import assemble
 from workers.pipeline.decode import decode
-from workers.pipeline.entities import EntityStage, EntityTagger
+from workers.pipeline.entities import EntityStage, EntityTagger, WarmsUp
 from workers.pipeline.errors import Reason, Rejected
 from workers.pipeline.language import LanguageStage
 from workers.pipeline.locations import LocationStage
@@ -42,6 +42,17 @@ class DeadLetter:
     stage: str
     detail: str
     article_id: str | None
+    #: The rejection reason again, or the exception's class name for a ``stage_error``.
+    error_type: str
+
+    @classmethod
+    def rejected(cls, rej: Rejected, article_id: str | None) -> DeadLetter:
+        return cls(rej.reason, rej.stage, rej.detail, article_id, rej.reason)
+
+    @classmethod
+    def crashed(cls, stage: str, exc: Exception, article_id: str | None) -> DeadLetter:
+        name = type(exc).__name__
+        return cls("stage_error", stage, f"{name}: {exc}"[:500], article_id, name)
 
 
 Outcome = Enriched | DeadLetter
@@ -83,6 +94,15 @@ class Pipeline:
             "entities": entities.model_version,
             "locations": locations.model_version,
         }
+        #: Seconds each component took to load, for the ``khabar_model_load_seconds`` gauge.
+        self.load_seconds: dict[str, float] = {}
+
+    def warm_up(self) -> dict[str, float]:
+        """Load lazily loaded models now, so the first article does not wait for them and
+        readiness can mean "models loaded"; returns all load times known so far."""
+        if isinstance(self.entities.tagger, WarmsUp):
+            self.load_seconds.update(self.entities.tagger.warm_up())
+        return dict(self.load_seconds)
 
     @classmethod
     def from_settings(cls, settings: WorkerSettings, observer: StageObserver | None = None) -> Pipeline:
@@ -109,13 +129,18 @@ class Pipeline:
     ) -> Pipeline:
         from workers.gazetteer import default_gazetteer
 
-        return cls(
+        started = time.perf_counter()
+        gazetteer = default_gazetteer()  # cached per process: a second pipeline reuses it
+        gazetteer_seconds = time.perf_counter() - started
+        pipeline = cls(
             Validator(max_body_chars=max_body_chars),
             LanguageStage(languages),
             EntityStage(tagger),
-            LocationStage(default_gazetteer()),
+            LocationStage(gazetteer),
             observer=observer,
         )
+        pipeline.load_seconds["gazetteer"] = gazetteer_seconds
+        return pipeline
 
     def _observe(self, stage: str, started: float) -> float:
         now = time.perf_counter()
@@ -137,9 +162,9 @@ class Pipeline:
             t = self._observe(stage, t)
             return self._enrich(article, t0, t)
         except Rejected as rej:
-            return DeadLetter(rej.reason, rej.stage, rej.detail, article_id)
+            return DeadLetter.rejected(rej, article_id)
         except Exception as exc:  # an article must never take the worker down
-            return DeadLetter("stage_error", stage, f"{type(exc).__name__}: {exc}"[:500], article_id)
+            return DeadLetter.crashed(stage, exc, article_id)
 
     def enrich(self, article: Article) -> dict[str, Any]:
         """Enrich an already validated article (the offline path); raises on a stage failure."""
@@ -173,5 +198,5 @@ class Pipeline:
             value = orjson.dumps(event)
             self._observe(stage, t)
         except Exception as exc:  # a stage's bug dead-letters one article, naming the stage
-            return DeadLetter("stage_error", stage, f"{type(exc).__name__}: {exc}"[:500], article.id)
+            return DeadLetter.crashed(stage, exc, article.id)
         return Enriched(key=article.id.encode("utf-8"), value=value, event=event)

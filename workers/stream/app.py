@@ -4,6 +4,9 @@ Per batch: run the pipeline off the event loop (so heartbeats keep flowing
 while the CPU works), publish every enriched event or dead letter, wait until
 the broker has acknowledged all of them, and only then let Faust ack the input
 events, whose offsets it commits afterwards (at-least-once).
+
+A timer polls the broker for the input partitions' end offsets: that gives the lag
+gauge, and its answers are what ``/readyz`` calls "connected to the broker".
 """
 
 from __future__ import annotations
@@ -11,16 +14,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import tempfile
+import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, cast
 
 import faust
+from faust.types import TP
 
-from workers import metrics
+from workers.observability import metrics
+from workers.observability.endpoints import Health
+from workers.observability.logs import record_context
 from workers.pipeline.runner import DeadLetter, Enriched, Outcome, Pipeline
 from workers.settings import WorkerSettings
 from workers.stream.kafka_auth import faust_credentials
+from workers.stream.lag import LagTracker
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +42,7 @@ def dead_letter_headers(
     return [
         ("khabar-reason", letter.reason.encode()),
         ("khabar-stage", letter.stage.encode()),
+        ("khabar-error-type", letter.error_type.encode()),
         ("khabar-error", letter.detail.encode("utf-8", "replace")[:2000]),
         ("khabar-source-topic", topic.encode()),
         ("khabar-source-partition", str(partition).encode()),
@@ -49,13 +58,26 @@ def process_batch(pipeline: Pipeline, values: Sequence[bytes | None]) -> list[Ou
     return outcomes
 
 
-def build_app(settings: WorkerSettings, pipeline: Pipeline) -> faust.App:
+def _observe_ack(sent_at: float, record_timestamp: float | None) -> Any:
+    """A done-callback for one send: publish time, and end-to-end latency from the record's timestamp."""
+
+    def done(fut: asyncio.Future[Any]) -> None:
+        if fut.cancelled() or fut.exception() is not None:
+            return
+        metrics.observe_stage("publish", time.perf_counter() - sent_at)
+        metrics.observe_published(time.time(), record_timestamp)
+
+    return done
+
+
+def build_app(settings: WorkerSettings, pipeline: Pipeline, health: Health | None = None) -> faust.App:
+    health = health or Health()
     app = faust.App(
         settings.group_id,
         broker=[f"kafka://{b}" for b in settings.bootstrap_list()],
         broker_credentials=faust_credentials(settings),
-        # /metrics is served by prometheus-client; Faust's own web server would
-        # claim a second fixed port per process.
+        # /metrics, /healthz and /readyz are served by workers.observability on --metrics-port;
+        # Faust's own web server would claim a second fixed port per process.
         web_enabled=False,
         store="memory://",
         datadir=settings.data_dir or tempfile.mkdtemp(prefix="khabar-faust-"),
@@ -74,37 +96,130 @@ def build_app(settings: WorkerSettings, pipeline: Pipeline) -> faust.App:
     dlq_topic = app.topic(settings.dlq_topic, key_serializer="raw", value_serializer="raw")
     # One thread: the pipeline is CPU-bound, so more threads would only contend for the GIL.
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="khabar-enrich")
+    lag = LagTracker()
+    input_topic = settings.input_topic
+
+    def input_partitions(tps: Any) -> set[int]:
+        return {tp.partition for tp in tps if tp.topic == input_topic}
 
     @app.agent(raw_topic, name=AGENT_NAME)
     async def enrich(stream: Any) -> None:
-        loop = asyncio.get_running_loop()
         async for events in stream.take_events(settings.batch_size, within=settings.batch_within_s):
             metrics.CONSUMED.inc(len(events))
-            values = [event.value for event in events]
-            outcomes = await loop.run_in_executor(executor, process_batch, pipeline, values)
-            pending = []
-            for event, outcome in zip(events, outcomes, strict=True):
-                if isinstance(outcome, Enriched):
-                    pending.append(await out_topic.send(key=outcome.key, value=outcome.value))
-                else:
-                    msg = event.message
-                    log.warning(
-                        "dead-lettering record %s[%s]@%s (article %s): %s at %s: %s",
-                        msg.topic,
-                        msg.partition,
-                        msg.offset,
-                        outcome.article_id,
-                        outcome.reason,
-                        outcome.stage,
-                        outcome.detail[:200],
-                    )
-                    headers = dead_letter_headers(outcome, msg.topic, msg.partition, msg.offset)
-                    pending.append(await dlq_topic.send(key=msg.key, value=msg.value, headers=headers))
+            metrics.BATCH_SIZE.observe(len(events))
+            metrics.IN_FLIGHT.inc(len(events))
+            try:
+                await _process_and_publish(events)
+            finally:
+                metrics.IN_FLIGHT.dec(len(events))
+
+    async def _process_and_publish(events: Sequence[Any]) -> None:
+        loop = asyncio.get_running_loop()
+        values = [event.value for event in events]
+        dropped_before = _spans_dropped(pipeline)
+        outcomes = await loop.run_in_executor(executor, process_batch, pipeline, values)
+        metrics.NER_SPANS_DROPPED.inc(max(0, _spans_dropped(pipeline) - dropped_before))
+        pending = []
+        for event, outcome in zip(events, outcomes, strict=True):
+            msg = event.message
+            sent_at = time.perf_counter()
+            if isinstance(outcome, Enriched):
+                fut = await out_topic.send(key=outcome.key, value=outcome.value)
+            else:
+                metrics.count_failure(outcome.stage, outcome.error_type)
+                log.warning(
+                    "dead-lettering record %s[%s]@%s (article %s): %s at %s: %s",
+                    msg.topic,
+                    msg.partition,
+                    msg.offset,
+                    outcome.article_id,
+                    outcome.reason,
+                    outcome.stage,
+                    outcome.detail[:200],
+                    extra=record_context(
+                        article_id=outcome.article_id,
+                        topic=msg.topic,
+                        partition=msg.partition,
+                        offset=msg.offset,
+                        reason=outcome.reason,
+                        stage=outcome.stage,
+                        error_type=outcome.error_type,
+                    ),
+                )
+                headers = dead_letter_headers(outcome, msg.topic, msg.partition, msg.offset)
+                fut = await dlq_topic.send(key=msg.key, value=msg.value, headers=headers)
+            cast("asyncio.Future[Any]", fut).add_done_callback(_observe_ack(sent_at, msg.timestamp))
+            pending.append(fut)
+        try:
             await asyncio.gather(*pending)
-            for outcome in outcomes:
-                if isinstance(outcome, Enriched):
-                    metrics.ENRICHED.inc()
-                else:
-                    metrics.count_dead_letter(outcome.reason)
+        except Exception as exc:
+            metrics.count_failure("publish", type(exc).__name__)
+            first = events[0].message
+            log.error(
+                "publishing a batch of %d outcomes from %s[%s]@%s failed: %s",
+                len(events),
+                first.topic,
+                first.partition,
+                first.offset,
+                exc,
+                extra=record_context(topic=first.topic, partition=first.partition, offset=first.offset),
+            )
+            raise
+        for event, outcome in zip(events, outcomes, strict=True):
+            msg = event.message
+            if msg.topic == input_topic:
+                lag.processed(msg.partition, msg.offset)
+            if isinstance(outcome, Enriched):
+                metrics.ENRICHED.inc()
+                metrics.count_content(outcome.event)
+            else:
+                metrics.DEAD_LETTERED.labels(reason=outcome.reason).inc()
+
+    # Faust calls these with the full new assignment (after revoking the old one), so readiness
+    # drops for the length of a rebalance and comes back with the partitions this worker got.
+    @app.on_partitions_revoked.connect
+    def on_revoked(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
+        health.assigned(())
+
+    @app.on_partitions_assigned.connect
+    def on_assigned(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
+        mine = input_partitions(args[0] if args else kwargs.get("assigned", ()))
+        health.assigned((input_topic, p) for p in mine)
+        lag.keep_only(mine)
+        log.info("assigned %s partitions %s", input_topic, sorted(mine))
+
+    reported: set[int] = set()
+
+    @app.timer(settings.lag_interval_s)  # type: ignore[untyped-decorator]
+    async def poll_lag() -> None:
+        try:
+            mine = input_partitions(app.consumer.assignment())
+        except Exception:  # the consumer is not started yet, or is being rebuilt
+            return
+        gone = reported - mine
+        tps = [TP(input_topic, p) for p in sorted(mine)]
+        lags: dict[int, int] = {}
+        if tps:
+            try:
+                async with asyncio.timeout(settings.lag_interval_s * 2):
+                    ends = await app.consumer.highwaters(*tps)
+                    positions = {
+                        tp.partition: await app.consumer.position(tp)
+                        for tp in tps
+                        if lag.next_offset(tp.partition) is None
+                    }
+            except Exception as exc:
+                log.warning("cannot read end offsets of %s: %s", input_topic, exc or type(exc).__name__)
+                return
+            health.broker_answered()
+            lags = lag.lags({tp.partition: end for tp, end in ends.items()}, positions)
+        metrics.set_lag(input_topic, lags, gone)
+        reported.clear()
+        reported.update(lags)
 
     return app
+
+
+def _spans_dropped(pipeline: Pipeline) -> int:
+    stats = getattr(pipeline.entities.tagger, "stats", None)
+    return int(stats["spans_dropped_unverified"]) if stats is not None else 0
