@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.khabar-installed
 
-.PHONY: demo test lint typecheck unit install eval clean
+.PHONY: demo test lint typecheck unit install tools eval clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,13 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit
 
-test: lint typecheck
+# The observability tests run a real Prometheus server and promtool (Debian's package).
+tools:
+	@command -v prometheus >/dev/null && command -v promtool >/dev/null || { \
+	  echo "installing Debian's prometheus package (server + promtool) for the tests"; \
+	  apt-get install -y -q prometheus >/dev/null || { apt-get update -q && apt-get install -y -q prometheus >/dev/null; }; }
+
+test: lint typecheck tools
 	$(BIN)/pytest
 
 # Quality on the founders' labelled DEV set (read-only, beside the checkout; never copied here).
