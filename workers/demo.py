@@ -130,7 +130,8 @@ def run_demo(
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
-        click.echo(f"worker pid {proc.pid}; metrics on http://127.0.0.1:{metrics_port}/metrics")
+        base = f"http://127.0.0.1:{metrics_port}"
+        click.echo(f"worker pid {proc.pid}; {base}/metrics, {base}/healthz, {base}/readyz")
         code = 0
         try:
             with source.open("rb") as fh:
