@@ -12,9 +12,11 @@ to one place (:func:`disambiguate`) and mentions of the same place grouped into 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from importlib.metadata import version
+from itertools import accumulate
 
 from workers.gazetteer import Gazetteer
 from workers.gazetteer.matcher import Hint, Mention, find_candidates, lookup_phrase
@@ -226,14 +228,17 @@ class LocationStage:
         own = [e for e in entities if e.span.field == field]
         if not own:
             return mentions
-        names = [e.span for e in own if e.label in ("PER", "ORG")]
-        kept = [m for m in mentions if not any(_vetoes(e, m) for e in names)]
+        # Indexed look-ups, not every entity against every mention: a long body can hold tens of
+        # thousands of each, and a quadratic scan would take minutes.
+        names = _Spans(e.span for e in own if e.label in ("PER", "ORG"))
+        kept = [m for m in mentions if not _vetoed(m, names)]
+        taken = _Spans(m.span for m in kept)
         added: list[Mention] = []
         for entity in own:
             if entity.label != "LOC":
                 continue
             span = entity.span
-            if any(m.span.start < span.end and span.start < m.span.end for m in kept):
+            if taken.overlaps(span.start, span.end):
                 continue  # the gazetteer found (part of) it already
             if text[span.start : span.end] != span.text:
                 continue  # offsets from a different text: nothing safe to add
@@ -246,22 +251,51 @@ class LocationStage:
         return sorted([*kept, *added], key=lambda m: m.span.start)
 
 
-def _vetoes(entity: Span, mention: Mention) -> bool:
-    """A person's or organisation's name vetoes a minor place mention lying inside it.
+class _Spans:
+    """(start, end) intervals sorted by start, for containment and overlap questions in log time."""
 
-    A mention that is the whole of an organisation entity and names a country is kept: taggers
-    label countries acting in politics as organisations ("Kuwait condemned").
+    def __init__(self, spans: Iterable[Span]) -> None:
+        self._spans = sorted((s.start, s.end) for s in spans)
+        self._starts = [a for a, _ in self._spans]
+        #: The furthest end among the first k+1 intervals.
+        self._reach = list(accumulate((b for _, b in self._spans), max))
+
+    def contains(self, start: int, end: int, *, other_than_itself: bool = False) -> bool:
+        """Whether an interval covers [start, end); with ``other_than_itself``, one that is not
+        exactly [start, end)."""
+        if not other_than_itself:
+            k = bisect_right(self._starts, start)
+            return k > 0 and self._reach[k - 1] >= end
+        k = bisect_left(self._starts, start)
+        if k > 0 and self._reach[k - 1] >= end:
+            return True  # starts earlier and reaches far enough
+        same = bisect_right(self._starts, start)
+        # Among intervals starting at ``start`` the last one (sorted by end) reaches furthest.
+        return same > k and self._spans[same - 1][1] > end
+
+    def overlaps(self, start: int, end: int) -> bool:
+        """Whether an interval shares a character with [start, end)."""
+        k = bisect_left(self._starts, end)
+        return k > 0 and self._reach[k - 1] > start
+
+
+def _vetoed(mention: Mention, names: _Spans) -> bool:
+    """Whether a person's or organisation's name (one of ``names``) vetoes the mention.
+
+    A name vetoes a minor place mention lying inside it. A mention that is the whole of an
+    organisation entity and names a country is kept: taggers label countries acting in politics
+    as organisations ("Kuwait condemned").
     """
     m = mention.span
-    inside = entity.start <= m.start and m.end <= entity.end
-    if not inside:
+    if not names.contains(m.start, m.end):
         return False
     if any(is_notable(p) for p in mention.places):
         # The tagger is the noisier witness (starter models mistake Gaza or Qatar for a name):
         # it overrules the gazetteer only where the gazetteer itself is unsure, on minor places.
         return False
-    whole = entity.start == m.start and entity.end == m.end
-    return not (whole and any(p.kind == "country" for p in mention.places))
+    if any(p.kind == "country" for p in mention.places):
+        return names.contains(m.start, m.end, other_than_itself=True)
+    return True
 
 
 def _qualified(text: str, mentions: list[Mention]) -> list[Mention]:
