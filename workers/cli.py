@@ -14,6 +14,7 @@ from workers import __version__
 from workers.broker import BrokerError, EmbeddedBroker
 from workers.ner.cli import models
 from workers.observability.logs import configure_logging
+from workers.ops.commands import dlq, replay
 from workers.settings import WorkerSettings
 
 
@@ -232,6 +233,8 @@ def demo(port: int, metrics_port: int, articles: Path | None, exit_when_done: bo
 
 
 main.add_command(models)
+main.add_command(dlq)
+main.add_command(replay)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
