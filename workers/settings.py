@@ -8,6 +8,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from workers.observability.logs import LogFormat
+from workers.pipeline.decode import DEFAULT_MAX_RECORD_BYTES
 
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
@@ -65,6 +66,14 @@ class WorkerSettings(KafkaSettings, TopicSettings):
         default=200_000,
         ge=1,
         description="Bodies longer than this are dead-lettered (reason body_too_large).",
+    )
+    max_record_bytes: int = Field(
+        default=DEFAULT_MAX_RECORD_BYTES,
+        ge=1,
+        description=(
+            "Record values longer than this many bytes are dead-lettered unparsed "
+            "(reason record_too_large; KHABAR_MAX_RECORD_BYTES, default 4 MiB)."
+        ),
     )
     languages: str = Field(
         default="",

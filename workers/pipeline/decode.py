@@ -1,4 +1,11 @@
-"""Stage 1: Kafka record bytes -> a JSON object."""
+"""Stage 1: Kafka record bytes -> a JSON object.
+
+The value is only ever parsed as JSON (orjson), never evaluated or unpickled. Its size is checked
+before parsing, so a huge record costs a ``len()``, not a parse. orjson itself rejects invalid
+UTF-8 (reported separately), a lone surrogate escape such as ``"\\ud800"`` (no UTF-8 form) and
+nesting deeper than 1024 levels, each with a ``JSONDecodeError``: those records are ``not_json``,
+never a ``RecursionError``.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +17,16 @@ from workers.pipeline.errors import Rejected
 
 STAGE = "decode"
 
+#: Largest record value parsed, in bytes (``KHABAR_MAX_RECORD_BYTES``).
+DEFAULT_MAX_RECORD_BYTES = 4 * 1024 * 1024
 
-def decode(value: bytes | None) -> dict[str, Any]:
-    """Parse one record value. orjson rejects invalid UTF-8 itself, which we report separately."""
+
+def decode(value: bytes | None, max_bytes: int | None = DEFAULT_MAX_RECORD_BYTES) -> dict[str, Any]:
+    """Parse one record value into a JSON object; ``max_bytes=None`` parses any size."""
     if value is None:
         raise Rejected("not_json", "record has no value (tombstone)", STAGE)
+    if max_bytes is not None and len(value) > max_bytes:
+        raise Rejected("record_too_large", f"record has {len(value)} bytes, limit is {max_bytes}", STAGE)
     try:
         obj = orjson.loads(value)
     except orjson.JSONDecodeError as exc:
@@ -24,7 +36,7 @@ def decode(value: bytes | None) -> dict[str, Any]:
             raise Rejected(
                 "invalid_utf8", f"value is not UTF-8: {uexc.reason} at byte {uexc.start}", STAGE
             ) from None
-        raise Rejected("not_json", f"value is not JSON: {exc}", STAGE) from None
+        raise Rejected("not_json", f"value is not JSON: {exc}"[:500], STAGE) from None
     if not isinstance(obj, dict):
         raise Rejected("not_an_object", f"JSON value is a {type(obj).__name__}, not an object", STAGE)
     return obj

@@ -3,6 +3,10 @@
 ``Pipeline.process`` turns one Kafka record value into exactly one outcome:
 an :class:`Enriched` event or a :class:`DeadLetter` with a reason. It never
 raises for an article, whatever the article holds; nothing here knows about Kafka.
+
+Records are not deduplicated: two records with the same id are enriched independently
+and both events carry that id as their key, so downstream consumers (or a compacted topic)
+deduplicate by key.
 """
 
 from __future__ import annotations
@@ -16,12 +20,12 @@ import orjson
 
 from workers import __version__
 from workers.pipeline.assemble import assemble
-from workers.pipeline.decode import decode
+from workers.pipeline.decode import DEFAULT_MAX_RECORD_BYTES, decode
 from workers.pipeline.entities import EntityStage, EntityTagger, WarmsUp
 from workers.pipeline.errors import Reason, Rejected
 from workers.pipeline.language import LanguageStage
 from workers.pipeline.locations import LocationStage
-from workers.pipeline.validate import Validator
+from workers.pipeline.validate import DEFAULT_MAX_BODY_CHARS, Validator
 from workers.records import Article
 from workers.settings import WorkerSettings
 
@@ -31,6 +35,9 @@ StageObserver = Callable[[str, float], None]
 
 @dataclass(frozen=True, slots=True)
 class Enriched:
+    """An enriched event. ``key`` is the article id: records repeating an id give events with the
+    same key, which is how downstream deduplicates (the worker keeps no memory of ids seen)."""
+
     key: bytes
     value: bytes
     event: dict[str, Any]
@@ -82,8 +89,12 @@ class Pipeline:
         entities: EntityStage,
         locations: LocationStage,
         observer: StageObserver | None = None,
+        *,
+        max_record_bytes: int | None = DEFAULT_MAX_RECORD_BYTES,
     ) -> None:
         check_order([validator, language, entities, locations])
+        #: Records with more bytes are dead-lettered unparsed (``record_too_large``); None: no cap.
+        self.max_record_bytes = max_record_bytes
         self.validator = validator
         self.language = language
         self.entities = entities
@@ -117,15 +128,17 @@ class Pipeline:
             tagger=tagger,
             observer=observer,
             languages=settings.language_list(),
+            max_record_bytes=settings.max_record_bytes,
         )
 
     @classmethod
     def default(
         cls,
-        max_body_chars: int = 200_000,
+        max_body_chars: int = DEFAULT_MAX_BODY_CHARS,
         tagger: EntityTagger | None = None,
         observer: StageObserver | None = None,
         languages: list[str] | None = None,
+        max_record_bytes: int | None = DEFAULT_MAX_RECORD_BYTES,
     ) -> Pipeline:
         from workers.gazetteer import default_gazetteer
 
@@ -138,6 +151,7 @@ class Pipeline:
             EntityStage(tagger),
             LocationStage(gazetteer),
             observer=observer,
+            max_record_bytes=max_record_bytes,
         )
         pipeline.load_seconds["gazetteer"] = gazetteer_seconds
         return pipeline
@@ -149,11 +163,12 @@ class Pipeline:
         return now
 
     def process(self, value: bytes | None) -> Outcome:
+        """One record value -> one outcome; never raises."""
         article_id: str | None = None
         stage = "decode"
         try:
             t0 = t = time.perf_counter()
-            obj = decode(value)
+            obj = decode(value, self.max_record_bytes)
             raw_id = obj.get("id")
             article_id = raw_id if isinstance(raw_id, str) else None
             t = self._observe(stage, t)

@@ -1,16 +1,71 @@
-"""Stage 2: a JSON object -> an :class:`Article`, checked against ``raw_article.v1.json``."""
+"""Stage 2: a JSON object -> an :class:`Article`, checked against ``raw_article.v1.json``.
+
+Detail messages never hold a ``repr`` of the offending value: a field holding a structure nested
+a thousand levels deep (orjson allows 1024) would make ``repr`` overflow the stack, and a huge
+one would be copied for nothing. Declared fields are therefore type-checked here first, shallowly,
+before the schema validator (whose own messages ``repr`` the value) sees them.
+"""
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
-from jsonschema.exceptions import best_match
+from jsonschema.exceptions import ValidationError, best_match
 
-from workers.contract import RAW_ARTICLE, validator
+from workers.contract import RAW_ARTICLE, load_schema, validator
 from workers.pipeline.errors import Rejected
 from workers.records import Article
 
 STAGE = "validate"
+
+#: Bodies longer than this (in characters) are dead-lettered (``KHABAR_MAX_BODY_CHARS``).
+DEFAULT_MAX_BODY_CHARS = 200_000
+
+#: Characters that show nothing: whitespace (``str.isspace``), controls (NUL, ESC...) and format
+#: characters (zero-width space, direction marks, BOM, soft hyphen).
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf"})
+
+
+def has_visible_text(text: str) -> bool:
+    """Whether ``text`` holds a character that shows: a letter, digit, mark, symbol or punctuation."""
+    return any(not ch.isspace() and unicodedata.category(ch) not in _INVISIBLE_CATEGORIES for ch in text)
+
+
+def json_type(value: Any) -> str:
+    """The JSON Schema type name of a decoded JSON value."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__
+
+
+def _type_allows(allowed: str | list[str], actual: str) -> bool:
+    names = [allowed] if isinstance(allowed, str) else allowed
+    return actual in names or (actual == "integer" and "number" in names)
+
+
+def _describe(error: ValidationError) -> str:
+    where = "/".join(str(p) for p in error.absolute_path) or "(root)"
+    limit = error.validator_value
+    if error.validator == "maxLength":
+        return f"{where}: longer than {limit} characters"
+    if error.validator == "minLength":
+        return f"{where}: shorter than {limit} character{'s' if limit != 1 else ''}"
+    if error.validator == "type":
+        return f"{where}: expected {limit}, got {json_type(error.instance)}"
+    return f"{where}: {error.message}"[:500]
 
 
 class Validator:
@@ -20,22 +75,27 @@ class Validator:
     provides = frozenset({"article"})
     requires: frozenset[str] = frozenset()
 
-    def __init__(self, max_body_chars: int = 200_000) -> None:
+    def __init__(self, max_body_chars: int = DEFAULT_MAX_BODY_CHARS) -> None:
         self.max_body_chars = max_body_chars
         self._schema = validator(RAW_ARTICLE)
+        properties: dict[str, dict[str, Any]] = load_schema(RAW_ARTICLE).get("properties", {})
+        self._types = {name: prop["type"] for name, prop in properties.items() if "type" in prop}
 
     def __call__(self, obj: dict[str, Any]) -> Article:
+        for name, allowed in self._types.items():
+            if name in obj and not _type_allows(allowed, actual := json_type(obj[name])):
+                wanted = allowed if isinstance(allowed, str) else " or ".join(allowed)
+                raise Rejected("schema_violation", f"{name}: expected {wanted}, got {actual}", STAGE)
         error = best_match(self._schema.iter_errors(obj))
         if error is not None:
-            where = "/".join(str(p) for p in error.absolute_path) or "(root)"
-            raise Rejected("schema_violation", f"{where}: {error.message}"[:500], STAGE)
+            raise Rejected("schema_violation", _describe(error), STAGE)
         body: str = obj["body"]
-        if not body.strip():
-            raise Rejected("empty_body", "body has no visible text", STAGE)
         if len(body) > self.max_body_chars:
             raise Rejected(
                 "body_too_large", f"body has {len(body)} characters, limit is {self.max_body_chars}", STAGE
             )
+        if not has_visible_text(body):
+            raise Rejected("empty_body", "body has no visible text", STAGE)
         return Article(
             id=obj["id"],
             body=body,
