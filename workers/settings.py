@@ -8,6 +8,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from workers.observability.logs import LogFormat
+from workers.pipeline.budget import DEFAULT_ARTICLE_BUDGET_S
 from workers.pipeline.decode import DEFAULT_MAX_RECORD_BYTES
 
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
@@ -73,6 +74,14 @@ class WorkerSettings(KafkaSettings, TopicSettings):
         description=(
             "Record values longer than this many bytes are dead-lettered unparsed "
             "(reason record_too_large; KHABAR_MAX_RECORD_BYTES, default 4 MiB)."
+        ),
+    )
+    article_budget_s: float = Field(
+        default=DEFAULT_ARTICLE_BUDGET_S,
+        ge=0,
+        description=(
+            "Seconds one article may take from decode to its last stage; past it the article is "
+            "dead-lettered (reason budget_exceeded) naming the stage. 0 turns the budget off."
         ),
     )
     languages: str = Field(

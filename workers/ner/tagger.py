@@ -5,6 +5,13 @@ first article of a language, once per process, and never touch the network
 (``download_method=None``). Offsets are Stanza's ``start_char``/``end_char`` into the text it
 was given; every span is checked against the article's own text before it is emitted, and a
 span that does not check out is dropped and counted rather than sent with wrong offsets.
+
+Text reaches Stanza in chunks of at most ``MAX_CHUNK_CHARS``, and the chunks in runs of at most
+``MAX_RUN_CHARS`` per Stanza call: a normal article is one call (Stanza batches its sentences),
+a very long body several, with the article's time budget checked before each
+(:mod:`workers.pipeline.budget`), so a 200 000-character body stops near the budget instead of
+running to its end. Any exception Stanza raises propagates to the pipeline, which dead-letters
+that article with the ``entities`` stage named.
 """
 
 from __future__ import annotations
@@ -22,12 +29,17 @@ from pathlib import Path
 from typing import Any, Final
 
 from workers.ner.registry import ModelSpec, find_model, installed_models, require_model
+from workers.pipeline import budget
+from workers.pipeline.entities import STAGE
 from workers.records import Article, Entity, EntityLabel, LanguageTag, Span, TextField
 
 log = logging.getLogger(__name__)
 
 #: Longest text handed to Stanza in one piece; longer bodies are cut at paragraph or sentence ends.
 MAX_CHUNK_CHARS: Final = 5_000
+#: Most text per Stanza call (a run of chunks): about a second or two of CPU with the starter models,
+#: which is how late past its budget a long article can be stopped. Normal articles fit in one run.
+MAX_RUN_CHARS: Final = 20_000
 
 #: Stanza/OntoNotes/CoNLL/Wojood labels -> the product's labels. ``None``: not a named entity here
 #: (numbers and dates are values, not names). A label missing from the table becomes MISC.
@@ -124,6 +136,21 @@ class _Chunk:
     text: str  # cleaned; same length as the original piece
 
 
+def runs_of(chunks: Sequence[_Chunk], max_chars: int) -> list[list[_Chunk]]:
+    """Consecutive chunks grouped greedily into runs of at most ``max_chars`` characters (a chunk
+    longer than that is a run of its own)."""
+    runs: list[list[_Chunk]] = []
+    size = 0
+    for chunk in chunks:
+        if runs and size + len(chunk.text) <= max_chars:
+            runs[-1].append(chunk)
+            size += len(chunk.text)
+        else:
+            runs.append([chunk])
+            size = len(chunk.text)
+    return runs
+
+
 class _LoadedPipeline:
     """A Stanza pipeline and the lock that serialises its use (Stanza pipelines are not re-entrant)."""
 
@@ -194,8 +221,10 @@ class StanzaEntityTagger:
         languages: Sequence[str] = (),
         max_chunk_chars: int = MAX_CHUNK_CHARS,
         batch_size: int = 64,
+        max_run_chars: int = MAX_RUN_CHARS,
     ) -> None:
         self.max_chunk_chars = max_chunk_chars
+        self.max_run_chars = max_run_chars
         self.batch_size = batch_size
         self.required = frozenset(lang.lower() for lang in languages)
         self._specs: dict[str, ModelSpec | None] = {lang: require_model(lang) for lang in self.required}
@@ -260,7 +289,8 @@ class StanzaEntityTagger:
         return self.tag_many([(article, language)])[0]
 
     def tag_many(self, items: Sequence[tuple[Article, LanguageTag]]) -> list[tuple[Entity, ...]]:
-        """Tag several articles, one Stanza call per language (Stanza batches their sentences)."""
+        """Tag several articles, one Stanza call per language and run of ``max_run_chars`` (Stanza
+        batches their sentences); the article budget, if any, is checked before each call."""
         results: list[list[Entity]] = [[] for _ in items]
         by_lang: dict[str, list[int]] = {}
         for i, (_, language) in enumerate(items):
@@ -271,11 +301,11 @@ class StanzaEntityTagger:
                 self.stats["articles_without_model"] += len(indexes)
                 continue
             chunks = [c for i in indexes for c in self._chunks(i, items[i][0])]
-            if not chunks:
-                continue
-            for chunk, entities in zip(chunks, self._run(loaded, chunks), strict=True):
-                article = items[chunk.item][0]
-                results[chunk.item].extend(self._verified(article, chunk, entities))
+            for run in runs_of(chunks, self.max_run_chars):
+                budget.check(STAGE)
+                for chunk, entities in zip(run, self._run(loaded, run), strict=True):
+                    article = items[chunk.item][0]
+                    results[chunk.item].extend(self._verified(article, chunk, entities))
         return [tuple(sorted(r, key=_order)) for r in results]
 
     def _chunks(self, item: int, article: Article) -> Iterable[_Chunk]:

@@ -12,6 +12,8 @@ One line per reason (the ``khabar-reason`` header of the dead letter, and the ``
   empty or not a string, a field of the wrong type, or a field over its length limit.
 - ``empty_body``: the body has no visible text (only whitespace, control or format characters).
 - ``body_too_large``: the body has more characters than ``KHABAR_MAX_BODY_CHARS``.
+- ``budget_exceeded``: the article ran over ``KHABAR_ARTICLE_BUDGET_S``; the stage named is the one
+  that was running when the time ran out.
 - ``stage_error``: an enrichment stage raised (a bug, or a model failing on this text); the stage
   is named and the exception's class is the error type.
 """
@@ -29,6 +31,7 @@ Reason = Literal[
     "schema_violation",
     "empty_body",
     "body_too_large",
+    "budget_exceeded",
     "stage_error",
 ]
 

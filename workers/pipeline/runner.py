@@ -4,7 +4,9 @@
 an :class:`Enriched` event or a :class:`DeadLetter` with a reason. It never
 raises for an article, whatever the article holds; nothing here knows about Kafka.
 
-Records are not deduplicated: two records with the same id are enriched independently
+Each article runs under a time budget (:mod:`workers.pipeline.budget`), checked between stages
+and inside the stages that can run long, so one pathological article costs at most about its
+budget. Records are not deduplicated: two records with the same id are enriched independently
 and both events carry that id as their key, so downstream consumers (or a compacted topic)
 deduplicate by key.
 """
@@ -19,7 +21,9 @@ from typing import Any, Protocol
 import orjson
 
 from workers import __version__
+from workers.pipeline import budget
 from workers.pipeline.assemble import assemble
+from workers.pipeline.budget import DEFAULT_ARTICLE_BUDGET_S
 from workers.pipeline.decode import DEFAULT_MAX_RECORD_BYTES, decode
 from workers.pipeline.entities import EntityStage, EntityTagger, WarmsUp
 from workers.pipeline.errors import Reason, Rejected
@@ -91,10 +95,13 @@ class Pipeline:
         observer: StageObserver | None = None,
         *,
         max_record_bytes: int | None = DEFAULT_MAX_RECORD_BYTES,
+        article_budget_s: float = DEFAULT_ARTICLE_BUDGET_S,
     ) -> None:
         check_order([validator, language, entities, locations])
         #: Records with more bytes are dead-lettered unparsed (``record_too_large``); None: no cap.
         self.max_record_bytes = max_record_bytes
+        #: Seconds one article may take (``budget_exceeded`` past it); 0 turns the budget off.
+        self.article_budget_s = article_budget_s
         self.validator = validator
         self.language = language
         self.entities = entities
@@ -129,6 +136,7 @@ class Pipeline:
             observer=observer,
             languages=settings.language_list(),
             max_record_bytes=settings.max_record_bytes,
+            article_budget_s=settings.article_budget_s,
         )
 
     @classmethod
@@ -139,6 +147,7 @@ class Pipeline:
         observer: StageObserver | None = None,
         languages: list[str] | None = None,
         max_record_bytes: int | None = DEFAULT_MAX_RECORD_BYTES,
+        article_budget_s: float = DEFAULT_ARTICLE_BUDGET_S,
     ) -> Pipeline:
         from workers.gazetteer import default_gazetteer
 
@@ -152,6 +161,7 @@ class Pipeline:
             LocationStage(gazetteer),
             observer=observer,
             max_record_bytes=max_record_bytes,
+            article_budget_s=article_budget_s,
         )
         pipeline.load_seconds["gazetteer"] = gazetteer_seconds
         return pipeline
@@ -163,19 +173,22 @@ class Pipeline:
         return now
 
     def process(self, value: bytes | None) -> Outcome:
-        """One record value -> one outcome; never raises."""
+        """One record value -> one outcome, within the article budget; never raises."""
         article_id: str | None = None
         stage = "decode"
         try:
-            t0 = t = time.perf_counter()
-            obj = decode(value, self.max_record_bytes)
-            raw_id = obj.get("id")
-            article_id = raw_id if isinstance(raw_id, str) else None
-            t = self._observe(stage, t)
-            stage = self.validator.name
-            article = self.validator(obj)
-            t = self._observe(stage, t)
-            return self._enrich(article, t0, t)
+            with budget.article_budget(self.article_budget_s):
+                t0 = t = time.perf_counter()
+                obj = decode(value, self.max_record_bytes)
+                raw_id = obj.get("id")
+                article_id = raw_id if isinstance(raw_id, str) else None
+                t = self._observe(stage, t)
+                budget.check(stage)
+                stage = self.validator.name
+                article = self.validator(obj)
+                t = self._observe(stage, t)
+                budget.check(stage)
+                return self._enrich(article, t0, t)
         except Rejected as rej:
             return DeadLetter.rejected(rej, article_id)
         except Exception as exc:  # an article must never take the worker down
@@ -184,19 +197,25 @@ class Pipeline:
     def enrich(self, article: Article) -> dict[str, Any]:
         """Enrich an already validated article (the offline path); raises on a stage failure."""
         t = time.perf_counter()
-        outcome = self._enrich(article, t, t)
+        with budget.article_budget(self.article_budget_s):
+            outcome = self._enrich(article, t, t)
         if isinstance(outcome, DeadLetter):
             raise Rejected(outcome.reason, outcome.detail, outcome.stage)
         return outcome.event
 
     def _enrich(self, article: Article, t0: float, t: float) -> Outcome:
+        """The enrichment stages. The budget is checked after each stage that does real work,
+        naming it; once the places are found only the quick assembly is left, so an article
+        that got that far is published even if it ran a little over."""
         stage = self.language.name
         try:
             language = self.language(article)
             t = self._observe(stage, t)
+            budget.check(stage)
             stage = self.entities.name
             entities = self.entities(article, language)
             t = self._observe(stage, t)
+            budget.check(stage)
             stage = self.locations.name
             locations = self.locations.tag(article, entities)
             t = self._observe(stage, t)
@@ -212,6 +231,8 @@ class Pipeline:
             )
             value = orjson.dumps(event)
             self._observe(stage, t)
+        except Rejected as rej:  # a budget-aware stage ran out of time (or a stage refused the text)
+            return DeadLetter.rejected(rej, article.id)
         except Exception as exc:  # a stage's bug dead-letters one article, naming the stage
             return DeadLetter.crashed(stage, exc, article.id)
         return Enriched(key=article.id.encode("utf-8"), value=value, event=event)
