@@ -97,6 +97,25 @@ def broker(port: int) -> None:
     type=click.Choice(["text", "json"]),
     help="json: one object per line with article_id/partition/offset fields. Env: KHABAR_LOG_FORMAT [text].",
 )
+@click.option(
+    "--broker-wait",
+    "broker_wait_s",
+    type=float,
+    help="Give up on an unreachable broker at start-up after this many seconds (0 = never). "
+    "Env: KHABAR_BROKER_WAIT_S [0].",
+)
+@click.option(
+    "--publish-timeout",
+    "publish_timeout_s",
+    type=float,
+    help="Longest broker outage ridden through before exiting 3. Env: KHABAR_PUBLISH_TIMEOUT_S [120].",
+)
+@click.option(
+    "--shutdown-timeout",
+    "shutdown_timeout_s",
+    type=float,
+    help="SIGTERM: time to finish, publish and commit in-flight work. Env: KHABAR_SHUTDOWN_TIMEOUT_S [30].",
+)
 def worker(**flags: Any) -> None:
     """Run the enrichment worker: articles.raw -> articles.enriched (+ articles.dlq).
 
@@ -104,16 +123,36 @@ def worker(**flags: Any) -> None:
     they need nothing but distinct --metrics-port values. SASL/SSL: set
     KHABAR_SECURITY_PROTOCOL, KHABAR_SASL_MECHANISM, KHABAR_SASL_USERNAME,
     KHABAR_SASL_PASSWORD and KHABAR_SSL_CAFILE.
+
+    \b
+    Delivery: at-least-once. An input offset is committed only after its enriched
+    event or dead letter is acknowledged by the broker (acks=all); events are keyed
+    by article id so downstream can de-duplicate.
+    \b
+    Exit codes: 0 stopped by SIGTERM/SIGINT after committing; 2 cannot start (missing
+    model, bad setting, credentials refused); 3 publish not acknowledged within
+    --publish-timeout; 4 shutdown overran --shutdown-timeout; 5 broker unreachable
+    for --broker-wait. After any non-zero exit a restart resumes at the committed
+    offsets, so nothing is lost.
     """
     from workers.ner.registry import ModelMissingError
-    from workers.stream.runner import run_worker
+    from workers.stream import exits
+    from workers.stream.runner import WorkerError, run_worker
 
     settings = settings_from(**flags)
     configure_logging(settings.log_level, settings.log_format)
     try:
         run_worker(settings)
     except ModelMissingError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise _exit_with(str(exc), exits.CONFIG) from exc
+    except WorkerError as exc:
+        raise _exit_with(str(exc), exc.code) from exc
+
+
+def _exit_with(message: str, code: int) -> click.ClickException:
+    error = click.ClickException(message)
+    error.exit_code = code
+    return error
 
 
 @main.command()

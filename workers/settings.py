@@ -109,6 +109,31 @@ class WorkerSettings(KafkaSettings, TopicSettings):
     session_timeout_ms: int = Field(default=10_000, ge=1000)
     heartbeat_interval_ms: int = Field(default=1_000, ge=100)
     rebalance_timeout_ms: int = Field(default=10_000, ge=1000)
+    broker_wait_s: float = Field(
+        default=0,
+        ge=0,
+        description=(
+            "How long to keep retrying an unreachable broker at start-up (with backoff, not ready "
+            "meanwhile) before exiting non-zero; 0 retries for ever."
+        ),
+    )
+    publish_timeout_s: float = Field(
+        default=120,
+        gt=0,
+        description=(
+            "How long a publish may wait for the broker. A broker outage shorter than this is ridden "
+            "through; a longer one makes the worker exit (code 3) without committing the batch, so a "
+            "supervisor restarts it and the batch is redelivered."
+        ),
+    )
+    shutdown_timeout_s: float = Field(
+        default=30,
+        gt=0,
+        description=(
+            "On SIGTERM/SIGINT: time to finish in-flight articles, publish and commit before the "
+            "worker gives up waiting and exits (code 4); fit it inside the orchestrator's grace period."
+        ),
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: LogFormat = Field(
         default="text", description="text for people, json for log pipelines (one object per line)."

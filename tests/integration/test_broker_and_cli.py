@@ -90,3 +90,22 @@ def test_demo_prints_enriched_events_and_dead_letters() -> None:
     assert "dead letter (not_json)" in out
     assert "dead letter (schema_violation)" in out
     assert "all 7 articles processed" in out
+
+
+def test_worker_gives_up_on_an_unreachable_broker_with_its_exit_code() -> None:
+    secret = "never-in-a-log-line"
+    result = khabar(
+        "worker",
+        "--broker",
+        f"127.0.0.1:{free_port()}",
+        "--broker-wait",
+        "3",
+        "--metrics-port",
+        "0",
+        env={"KHABAR_NER": "false", "KHABAR_SASL_PASSWORD": secret},
+        timeout=120,
+    )
+    assert result.returncode == 5, result.stderr[-2000:]
+    assert "unreachable (attempt 1)" in result.stderr
+    assert "Error: broker 127.0.0.1:" in result.stderr and "unreachable for" in result.stderr
+    assert secret not in result.stdout + result.stderr

@@ -27,6 +27,7 @@ from workers.observability.endpoints import Health
 from workers.observability.logs import record_context
 from workers.pipeline.runner import DeadLetter, Enriched, Outcome, Pipeline
 from workers.settings import WorkerSettings
+from workers.stream import exits
 from workers.stream.kafka_auth import faust_credentials
 from workers.stream.lag import LagTracker
 
@@ -83,6 +84,8 @@ def build_app(settings: WorkerSettings, pipeline: Pipeline, health: Health | Non
         datadir=settings.data_dir or tempfile.mkdtemp(prefix="khabar-faust-"),
         autodiscover=False,
         producer_acks=-1,
+        # Faust's default (20 min) would hold a batch that long before failing it.
+        producer_request_timeout=settings.publish_timeout_s,
         consumer_auto_offset_reset="earliest",
         broker_session_timeout=settings.session_timeout_ms / 1000,
         broker_heartbeat_interval=settings.heartbeat_interval_ms / 1000,
@@ -155,16 +158,20 @@ def build_app(settings: WorkerSettings, pipeline: Pipeline, health: Health | Non
         except Exception as exc:
             metrics.count_failure("publish", type(exc).__name__)
             first = events[0].message
-            log.error(
-                "publishing a batch of %d outcomes from %s[%s]@%s failed: %s",
+            log.critical(
+                "publishing a batch of %d outcomes from %s[%s]@%s failed (%s); exiting with code %d "
+                "without committing it, so that a restarted worker enriches it again",
                 len(events),
                 first.topic,
                 first.partition,
                 first.offset,
-                exc,
+                str(exc) or type(exc).__name__,
+                exits.PUBLISH_FAILED,
                 extra=record_context(topic=first.topic, partition=first.partition, offset=first.offset),
             )
-            raise
+            # Raising would let Faust restart the agent and ack the batch's events; leaving now
+            # keeps them uncommitted.
+            exits.exit_now(exits.PUBLISH_FAILED)
         for event, outcome in zip(events, outcomes, strict=True):
             msg = event.message
             if msg.topic == input_topic:
@@ -209,7 +216,7 @@ def build_app(settings: WorkerSettings, pipeline: Pipeline, health: Health | Non
                         if lag.next_offset(tp.partition) is None
                     }
             except Exception as exc:
-                log.warning("cannot read end offsets of %s: %s", input_topic, exc or type(exc).__name__)
+                log.warning("cannot read end offsets of %s: %s", input_topic, str(exc) or type(exc).__name__)
                 return
             health.broker_answered()
             lags = lag.lags({tp.partition: end for tp, end in ends.items()}, positions)
