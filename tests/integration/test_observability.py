@@ -17,12 +17,12 @@ import orjson
 import pytest
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
+from tests.articles import good_articles
 from tests.conftest import Topics, WorkerProcess, start_worker, stop_worker
 from tests.deploy.monitoring import KNOWN_METRICS
 from tests.kafka_io import publish, read_topic
 from tests.prometheus_server import PrometheusServer, tool
 from workers.broker import EmbeddedBroker
-from workers.demo import sample_articles
 
 pytestmark = pytest.mark.broker
 
@@ -46,11 +46,7 @@ def readyz(worker: WorkerProcess) -> tuple[int, dict[str, Any]] | None:
 
 
 def backlog(count: int) -> list[tuple[bytes | None, bytes]]:
-    good = [orjson.loads(line) for line in sample_articles().read_bytes().splitlines()[:5]]
-    records: list[tuple[bytes | None, bytes]] = []
-    for i in range(count):
-        article = good[i % len(good)] | {"id": f"obs-{i}"}
-        records.append((article["id"].encode(), orjson.dumps(article)))
+    records = [(key, value) for key, value in good_articles(count, "obs") if value is not None]
     records.insert(count // 2, (b"broken", b"{not json"))
     return records
 
