@@ -17,9 +17,11 @@ import tempfile
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 
 import faust
+from aiokafka.errors import KafkaError
+from faust.exceptions import ProducerSendError
 from faust.types import TP
 
 from workers.observability import metrics
@@ -112,16 +114,26 @@ def build_app(settings: WorkerSettings, pipeline: Pipeline, health: Health | Non
             metrics.BATCH_SIZE.observe(len(events))
             metrics.IN_FLIGHT.inc(len(events))
             try:
-                await _process_and_publish(events)
+                outcomes = await _process(events)
+                await _publish(events, outcomes)
+            except Exception as exc:
+                # Raising would let Faust restart the agent and ack this batch's events, so
+                # their offsets could be committed with nothing published: leave instead.
+                _abandon_batch(events, exc)
             finally:
                 metrics.IN_FLIGHT.dec(len(events))
+            _account(events, outcomes)
 
-    async def _process_and_publish(events: Sequence[Any]) -> None:
+    async def _process(events: Sequence[Any]) -> list[Outcome]:
         loop = asyncio.get_running_loop()
         values = [event.value for event in events]
         dropped_before = _spans_dropped(pipeline)
         outcomes = await loop.run_in_executor(executor, process_batch, pipeline, values)
         metrics.NER_SPANS_DROPPED.inc(max(0, _spans_dropped(pipeline) - dropped_before))
+        return outcomes
+
+    async def _publish(events: Sequence[Any], outcomes: Sequence[Outcome]) -> None:
+        """Send every outcome, then wait until the broker acknowledged all of them."""
         pending = []
         for event, outcome in zip(events, outcomes, strict=True):
             msg = event.message
@@ -153,25 +165,9 @@ def build_app(settings: WorkerSettings, pipeline: Pipeline, health: Health | Non
                 fut = await dlq_topic.send(key=msg.key, value=msg.value, headers=headers)
             cast("asyncio.Future[Any]", fut).add_done_callback(_observe_ack(sent_at, msg.timestamp))
             pending.append(fut)
-        try:
-            await asyncio.gather(*pending)
-        except Exception as exc:
-            metrics.count_failure("publish", type(exc).__name__)
-            first = events[0].message
-            log.critical(
-                "publishing a batch of %d outcomes from %s[%s]@%s failed (%s); exiting with code %d "
-                "without committing it, so that a restarted worker enriches it again",
-                len(events),
-                first.topic,
-                first.partition,
-                first.offset,
-                str(exc) or type(exc).__name__,
-                exits.PUBLISH_FAILED,
-                extra=record_context(topic=first.topic, partition=first.partition, offset=first.offset),
-            )
-            # Raising would let Faust restart the agent and ack the batch's events; leaving now
-            # keeps them uncommitted.
-            exits.exit_now(exits.PUBLISH_FAILED)
+        await asyncio.gather(*pending)
+
+    def _account(events: Sequence[Any], outcomes: Sequence[Outcome]) -> None:
         for event, outcome in zip(events, outcomes, strict=True):
             msg = event.message
             if msg.topic == input_topic:
@@ -225,6 +221,28 @@ def build_app(settings: WorkerSettings, pipeline: Pipeline, health: Health | Non
         reported.update(lags)
 
     return app
+
+
+def _abandon_batch(events: Sequence[Any], exc: Exception) -> NoReturn:
+    """Exit without committing the batch: a restarted worker (or another group member) gets it again."""
+    publishing = isinstance(exc, KafkaError | ProducerSendError)
+    code = exits.PUBLISH_FAILED if publishing else exits.INTERNAL_ERROR
+    metrics.count_failure("publish" if publishing else "stream", type(exc).__name__)
+    first = events[0].message
+    log.critical(
+        "%s a batch of %d records from %s[%s]@%s failed (%s); exiting with code %d without committing it, "
+        "so that a restarted worker enriches it again",
+        "publishing" if publishing else "processing",
+        len(events),
+        first.topic,
+        first.partition,
+        first.offset,
+        str(exc) or type(exc).__name__,
+        code,
+        exc_info=not publishing,
+        extra=record_context(topic=first.topic, partition=first.partition, offset=first.offset),
+    )
+    exits.exit_now(code)
 
 
 def _spans_dropped(pipeline: Pipeline) -> int:

@@ -11,6 +11,8 @@ import os
 from typing import NoReturn
 
 OK = 0
+#: An unexpected error in the stream code itself (a bug): the batch is left uncommitted.
+INTERNAL_ERROR = 1
 #: The worker could not start: a missing model, a bad setting, credentials the broker refused.
 CONFIG = 2
 #: A publish was not acknowledged within KHABAR_PUBLISH_TIMEOUT_S (broker gone too long).
