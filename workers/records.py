@@ -34,6 +34,10 @@ class Article:
     def text_of(self, name: TextField) -> str:
         return self.body if name == "body" else (self.title or "")
 
+    def text_chars(self) -> int:
+        """Characters the taggers read: title and body."""
+        return len(self.body) + len(self.title or "")
+
 
 @dataclass(frozen=True, slots=True)
 class Span:

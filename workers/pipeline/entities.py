@@ -6,6 +6,7 @@ tags nothing, so the rest of the pipeline and its contract do not change.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 from workers.records import Article, Entity, LanguageTag
@@ -19,6 +20,13 @@ class EntityTagger(Protocol):
     model_version: str
 
     def tag(self, article: Article, language: LanguageTag) -> tuple[Entity, ...]: ...
+
+
+@runtime_checkable
+class BatchTagger(Protocol):
+    """A tagger that is faster on many articles at once (Stanza batches their sentences)."""
+
+    def tag_many(self, items: Sequence[tuple[Article, LanguageTag]]) -> list[tuple[Entity, ...]]: ...
 
 
 @runtime_checkable
@@ -51,3 +59,9 @@ class EntityStage:
 
     def __call__(self, article: Article, language: LanguageTag) -> tuple[Entity, ...]:
         return self.tagger.tag(article, language)
+
+    def many(self, items: Sequence[tuple[Article, LanguageTag]]) -> list[tuple[Entity, ...]]:
+        """Several articles at once: one call where the tagger can batch, else one by one."""
+        if isinstance(self.tagger, BatchTagger):
+            return self.tagger.tag_many(items)
+        return [self.tagger.tag(article, language) for article, language in items]
