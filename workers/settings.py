@@ -91,6 +91,13 @@ class WorkerSettings(KafkaSettings, TopicSettings):
             "empty means every language it knows except dead, constructed and rarely published ones."
         ),
     )
+    enrich: bool = Field(
+        default=True,
+        description=(
+            "KHABAR_ENRICH=false forwards records unchanged to the output topic (pass-through): a "
+            "diagnostic mode that measures the stream's own cost, never for production."
+        ),
+    )
     ner: bool = Field(
         default=True, description="Tag named entities with Stanza (KHABAR_NER=false turns it off)."
     )
