@@ -6,13 +6,16 @@ STAMP  := $(VENV)/.khabar-installed
 
 .PHONY: demo test lint typecheck unit install tools chaos eval clean
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	@# The CPU build of torch first (stanza needs torch): otherwise pip would fetch a multi-GB CUDA build.
-	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+# The same install script as the container image (CPU torch first, then the project), so the
+# image's install steps run on every CI run and cannot rot.
+$(STAMP): pyproject.toml deploy/docker/install.sh
+	PYTHON=$(PYTHON) PIP_QUIET=1 deploy/docker/install.sh --editable $(VENV) test
 	touch $(STAMP)
+
+# Validators of the Kubernetes custom resources (KEDA, Prometheus Operator), from npm.
+SCHEMAS := tests/deploy/schemas
+$(SCHEMAS)/node_modules/.package-lock.json: $(SCHEMAS)/package-lock.json
+	npm ci --prefix $(SCHEMAS) --no-audit --no-fund --loglevel=error
 
 install: $(STAMP)
 
@@ -35,7 +38,7 @@ tools:
 	  echo "installing Debian's prometheus package (server + promtool) for the tests"; \
 	  apt-get install -y -q prometheus >/dev/null || { apt-get update -q && apt-get install -y -q prometheus >/dev/null; }; }
 
-test: lint typecheck tools
+test: lint typecheck tools $(SCHEMAS)/node_modules/.package-lock.json
 	$(BIN)/pytest
 
 # The chaos suite's long run: every fault scenario with 3000 articles, then the table.
