@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from workers import __version__
+from workers.bench.cli import bench
 from workers.broker import BrokerError, EmbeddedBroker
 from workers.ner.cli import models
 from workers.observability.logs import configure_logging
@@ -274,6 +275,7 @@ def demo(port: int, metrics_port: int, articles: Path | None, exit_when_done: bo
 main.add_command(models)
 main.add_command(dlq)
 main.add_command(replay)
+main.add_command(bench)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

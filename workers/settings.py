@@ -101,6 +101,14 @@ class WorkerSettings(KafkaSettings, TopicSettings):
     ner: bool = Field(
         default=True, description="Tag named entities with Stanza (KHABAR_NER=false turns it off)."
     )
+    torch_threads: int = Field(
+        default=1,
+        ge=0,
+        description=(
+            "Threads Stanza's torch may use (KHABAR_TORCH_THREADS; 0 = torch's default, all cores). "
+            "One per worker process: scale with processes, which share nothing and add up."
+        ),
+    )
     ner_languages: str = Field(
         default="ar,en",
         description=(

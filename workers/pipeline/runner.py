@@ -127,8 +127,9 @@ class Pipeline:
         """The production pipeline; raises ``ModelMissingError`` when a required NER model is absent."""
         tagger: EntityTagger | None = None
         if settings.ner:
-            from workers.ner.tagger import StanzaEntityTagger
+            from workers.ner.tagger import StanzaEntityTagger, set_torch_threads
 
+            set_torch_threads(settings.torch_threads)
             tagger = StanzaEntityTagger(languages=settings.ner_language_list())
         return cls.default(
             max_body_chars=settings.max_body_chars,

@@ -92,6 +92,9 @@ def run_worker(settings: WorkerSettings) -> None:
     if settings.metrics_port:
         server = EndpointServer(settings.metrics_host, settings.metrics_port, health).start()
         log.info("metrics and probes on http://%s:%d/{metrics,healthz,readyz}", server.host, server.port)
+    if not settings.enrich:
+        log.warning("KHABAR_ENRICH=false: records are forwarded unchanged (pass-through, for diagnostics)")
+        settings = settings.model_copy(update={"ner": False})
     pipeline = Pipeline.from_settings(settings, observer=metrics.observe_stage)
     load_seconds = pipeline.warm_up()
     metrics.set_model_load_times(load_seconds)

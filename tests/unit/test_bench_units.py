@@ -1,0 +1,71 @@
+"""The benchmark's arithmetic and corpus (the run itself needs a broker: `khabar bench`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from workers.bench.cli import report
+from workers.bench.corpus import generate
+from workers.bench.kafka import Arrival, throughput
+from workers.bench.run import checks, passed, quantile
+from workers.contract import RAW_ARTICLE, validator
+
+
+def test_corpus_is_reproducible_bilingual_news_sized_and_valid() -> None:
+    first, again = generate(40, seed=3), generate(40, seed=3)
+    assert first == again
+    assert generate(40, seed=4) != first
+    langs = [a.get("lang") for a in first]
+    assert {"ar", "en"} <= set(langs)
+    words = [len(a["body"].split()) for a in first]
+    assert min(words) >= 250 and sum(words) / len(words) < 500
+    check = validator(RAW_ARTICLE)
+    assert all(not list(check.iter_errors(a)) for a in first)
+    assert len({a["id"] for a in first}) == 40
+
+
+def test_throughput_runs_from_first_to_last_output() -> None:
+    arrivals = [Arrival(b"k", t) for t in (1000, 1500, 2000, 3000)]
+    assert throughput(arrivals) == 3 / 2.0
+    assert throughput(arrivals[:1]) == 0.0
+
+
+def test_quantiles_and_targets() -> None:
+    assert quantile([0.1] * 99 + [9.0], 0.5) == 0.1
+    assert quantile([0.1] * 98 + [9.0, 9.0], 0.99) == 9.0
+    result: dict[str, Any] = {
+        "raw_aiokafka_aps": 10000.0,
+        "passthrough_aps": 2500.0,
+        "nlp_bound_aps": 6.0,
+        "full_worker_aps": 5.4,
+        "two_workers_aps": 9.0,
+        "non_nlp_aps": 1900.0,
+        "ratio_full_over_nlp": 0.9,
+        "ratio_passthrough_over_raw": 0.25,
+        "two_workers_over_one": 1.67,
+        "ratio_p99_over_p50": 2.0,
+        "latency_offered_aps": 2.7,
+        "latency_p50_s": 0.2,
+        "latency_p99_s": 0.4,
+        "latency_samples": 81,
+        "peak_rss_bytes": 400 * 2**20,
+        "machine": {"cpu": "cpu", "cores": 2, "memory_bytes": 2**34, "python": "3.11"},
+        "corpus": {
+            "articles": 10,
+            "nlp_articles": 5,
+            "languages": ["ar", "en"],
+            "mean_words": 1,
+            "mean_chars": 2,
+            "seed": 1,
+        },
+    }
+    outcome = {name: passed((name, op, value, target)) for name, op, value, target in checks(result)}
+    assert outcome == {
+        "full / NLP bound (d/c)": True,
+        "pass-through / raw (b/a)": False,
+        "non-NLP articles/s, one core": False,
+        "two workers / one": True,
+        "latency p99 / p50 at half load": True,
+    }
+    text = report(result)
+    assert "MISSED" in text and "10,000" in text and "peak RSS per worker: 400 MiB" in text

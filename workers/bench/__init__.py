@@ -1,0 +1,1 @@
+"""``khabar bench``: throughput and latency against the transport and NLP bounds."""
