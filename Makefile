@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.khabar-installed
 
-.PHONY: demo test lint typecheck unit install tools chaos eval clean
+.PHONY: demo test lint typecheck unit install tools chaos bench eval clean
 
 # The same install script as the container image (CPU torch first, then the project), so the
 # image's install steps run on every CI run and cannot rot.
@@ -46,6 +46,11 @@ test: lint typecheck tools $(SCHEMAS)/node_modules/.package-lock.json
 CHAOS_ARTICLES ?= 3000
 chaos: $(STAMP)
 	$(BIN)/python -m tests.reliability.chaos --articles $(CHAOS_ARTICLES)
+
+# Throughput and latency against the transport and NLP bounds (a few minutes); figures also in JSON.
+bench: $(STAMP)
+	@mkdir -p out
+	$(BIN)/khabar bench --json out/bench.json
 
 # Quality on the founders' labelled DEV set (read-only, beside the checkout; never copied here).
 EVAL_DIR ?= ../shared/eval
