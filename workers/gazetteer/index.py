@@ -53,14 +53,17 @@ class Gazetteer:
 
     __slots__ = (
         "_acronyms",
+        "_after_heads",
         "_after_name",
         "_blocked",
+        "_blocked_heads",
         "_capitals",
         "_compact",
         "_marked",
         "_names",
         "_prefixes",
         "max_words",
+        "token_memo",
     )
 
     def __init__(
@@ -92,6 +95,13 @@ class Gazetteer:
         # no name can continue it, instead of trying every width up to max_words.
         self._prefixes = frozenset(prefixes)
         self.max_words = max_words
+        # Keys that some blocked phrase or after-name abbreviation begins with (whole words), so
+        # the matcher can tell from one word that no such phrase can start there.
+        self._blocked_heads = _word_heads(self._blocked)
+        self._after_heads = _word_heads(self._after_name)
+        #: The matcher's memo of what each token text can start (see matcher._token_flags):
+        #: it depends on this gazetteer's keys, so it lives here. Bounded by the matcher.
+        self.token_memo: dict[str, int] = {}
         # Hashtags glue words together (#SriLanka, #puertorico): multi-word names of notable
         # places are also findable without their spaces. Small towns are left out, since glued
         # lowercase words are how hashtags spell ordinary phrases too.
@@ -250,6 +260,19 @@ class Gazetteer:
         """True when some key continues ``key`` with more words."""
         return key in self._prefixes
 
+    def may_start(self, key: str) -> bool:
+        """True when an ordinary name, an acronym or a blocked phrase is ``key`` or starts with it."""
+        return key in self._names or key in self._acronyms or key in self._blocked or key in self._prefixes
+
+    def may_start_blocked(self, key: str) -> bool:
+        """True when a blocked phrase (see :meth:`is_blocked`) is ``key`` or starts with it."""
+        return key in self._blocked_heads
+
+    def may_start_after_name(self, key: str) -> bool:
+        """True when an after-name abbreviation (see :meth:`lookup_after_name`) is ``key`` or
+        starts with it."""
+        return key in self._after_heads
+
     def is_notable(self, place: Place) -> bool:
         """A country, division, region or continent, a big city, or a national capital."""
         return place.geonameid in self._capitals or is_notable(place)
@@ -277,6 +300,15 @@ class Gazetteer:
 
     def __len__(self) -> int:
         return len(self._names) + len(self._acronyms)
+
+
+def _word_heads(keys: Iterable[str]) -> frozenset[str]:
+    """Every key and every whole-word beginning of one: "a b c" -> "a", "a b", "a b c"."""
+    heads: set[str] = set()
+    for key in keys:
+        words = key.split(" ")
+        heads.update(" ".join(words[:n]) for n in range(1, len(words) + 1))
+    return frozenset(heads)
 
 
 def _own_unit(place: Place, owners: tuple[tuple[str | None, str | None], ...]) -> bool:

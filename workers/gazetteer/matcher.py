@@ -12,14 +12,16 @@ dictionary look-ups: no regular expression runs over the article beyond tokenisi
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from itertools import pairwise
+from itertools import accumulate, compress, pairwise
 from typing import Literal, NamedTuple
 
 from workers.gazetteer.index import Gazetteer
 from workers.gazetteer.normalize import (
     HASHTAG_RE,
+    IN_WORD,
     TOKEN_RE,
     Variant,
     is_arabic,
@@ -117,6 +119,131 @@ def tokenize(text: str) -> list[Token]:
     return [Token(m.start(), m.end(), m.group(), normalize_token(m.group())) for m in TOKEN_RE.finditer(text)]
 
 
+# TOKEN_RE as a split pattern (tokens at odd positions, the text between them at even ones). In
+# text without an underscore one character class does the same as TOKEN_RE's "word character
+# but not underscore, or a mark" alternation, at a third of the cost.
+_SPLIT = re.compile(f"({TOKEN_RE.pattern})")
+_SPLIT_NO_UNDERSCORE = re.compile(rf"([\w{IN_WORD}]+)")
+
+
+class _Tokens(dict[int, Token]):
+    """The tokens of one text by index, each :class:`Token` built on first use.
+
+    Matching looks closely at a few tokens only (those that can start a name, and their
+    neighbours), so the others stay plain strings. ``count`` is the number of tokens; an index
+    outside ``range(count)`` raises ``IndexError`` (negative ones too).
+    """
+
+    __slots__ = ("bounds", "count", "texts")
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        parts = (_SPLIT if "_" in text else _SPLIT_NO_UNDERSCORE).split(text)
+        #: The token strings, in order.
+        self.texts: list[str] = parts[1::2]
+        #: Token k spans bounds[2k]:bounds[2k + 1].
+        self.bounds: list[int] = list(accumulate(map(len, parts)))
+        self.count = len(self.texts)
+
+    def __missing__(self, k: int) -> Token:
+        if not 0 <= k < self.count:
+            raise IndexError(f"token {k} of {self.count}")
+        text = self.texts[k]
+        token = Token(self.bounds[2 * k], self.bounds[2 * k + 1], text, normalize_token(text))
+        self[k] = token
+        return token
+
+    def span(self, first: int, stop: int) -> list[Token]:
+        """tokens[first:stop] as a list (clipped to the text, like a list slice)."""
+        return [self[k] for k in range(max(first, 0), min(stop, self.count))]
+
+
+#: Token flags (see :func:`_flags_of`). A token that has none of the first three is skipped.
+_MATCH = 1  # some reading of the word is itself a key (a name, an acronym or a blocked phrase)
+_WIDEN = 2  # some reading begins longer keys: only a next word can make it a name
+_AFTER = 4  # an after-name abbreviation (Calif., N.J., TX) is or begins with it
+_STORM = 8  # a storm word (Hurricane)
+_CAN_START = _MATCH | _WIDEN | _AFTER
+#: The per-gazetteer memo of token flags is emptied when it grows past this many texts.
+_MEMO_MAX = 200_000
+
+
+def _token_flags(texts: list[str], gazetteer: Gazetteer) -> list[int]:
+    """Flags of each token text, from the gazetteer's memo (news vocabulary repeats)."""
+    memo = gazetteer.token_memo
+    flags: list[int | None] = list(map(memo.get, texts))
+    if None in flags:
+        if len(memo) > _MEMO_MAX:
+            memo.clear()
+        for k, value in enumerate(flags):
+            if value is None:
+                text = texts[k]
+                flags[k] = memo[text] = _flags_of(text, gazetteer)
+    return flags  # type: ignore[return-value]  # no None is left
+
+
+def _flags_of(text: str, gazetteer: Gazetteer) -> int:
+    """What a token with this text can begin, whatever its context.
+
+    :func:`_match_at` can only find something at a token one of whose readings (see
+    :func:`_readings`) is a key (``_MATCH``) or begins a longer one (``_WIDEN``), and
+    :func:`_match_after_name` only at a capitalised ASCII word that is or begins an after-name
+    abbreviation (``_AFTER``). A word starting lowercase is never accepted by :func:`_lookup`
+    as a name's first word unless it is a connector, so there only a blocked phrase can start.
+    """
+    key = normalize_token(text)
+    flags = _STORM if key in _STORMS else 0
+    if not key:
+        return flags
+    if text.isascii() and text[:1].isupper() and gazetteer.may_start_after_name(key):
+        flags |= _AFTER
+    if text[0].islower() and text.casefold() not in CONNECTORS:
+        return flags | (_MATCH if gazetteer.may_start_blocked(key) else 0)
+    for reading in _readings(text, key):
+        if reading in gazetteer or gazetteer.is_blocked(reading):
+            return flags | _MATCH
+        if gazetteer.is_prefix(reading):
+            flags |= _WIDEN
+    return flags
+
+
+@lru_cache(maxsize=1 << 16)
+def _readings(text: str, key: str) -> tuple[str, ...]:
+    """The keys :func:`_match_at` tries for a word: its own, and for an Arabic word those
+    without proclitics, except readings that would strip an article."""
+    if not is_arabic(text):
+        return (key,)
+    return tuple(
+        v.key for v in _arabic_readings(text) if not (v.stripped and _strips_article(text, v.stripped))
+    )
+
+
+def _may_match(
+    text: str, tokens: _Tokens, i: int, flag: int, gazetteer: Gazetteer, in_hashtag: set[int]
+) -> bool:
+    """Whether anything can be found at token i (False only where the full look would find
+    nothing): a ``_WIDEN`` word needs a next word that continues one of its readings, an
+    ``_AFTER`` word a period after it or two capitals (see :func:`_match_after_name`)."""
+    if flag & _MATCH:
+        return True
+    if flag & _AFTER:
+        word = tokens.texts[i]
+        end = tokens.bounds[2 * i + 1]
+        if text[end : end + 1] == "." or (len(word) == 2 and word.isupper()):
+            return True
+    if flag & _WIDEN:
+        nxt = i + 1
+        if nxt >= tokens.count or nxt in in_hashtag:
+            return False
+        second = normalize_token(tokens.texts[nxt])
+        if not second:
+            return False
+        first = tokens.texts[i]
+        if any(gazetteer.may_start(f"{r} {second}") for r in _readings(first, normalize_token(first))):
+            return _JOINER.fullmatch(text, tokens.bounds[2 * i + 1], tokens.bounds[2 * nxt]) is not None
+    return False
+
+
 def find_mentions(text: str, field: TextField, gazetteer: Gazetteer) -> list[tuple[Span, tuple[Place, ...]]]:
     """Every gazetteer name in ``text`` with its candidate places, in text order.
 
@@ -136,20 +263,34 @@ def find_mentions(text: str, field: TextField, gazetteer: Gazetteer) -> list[tup
 
 def find_candidates(text: str, field: TextField, gazetteer: Gazetteer) -> list[Mention]:
     """Like :func:`find_mentions`, with hints and the weak readings the article must confirm."""
-    tokens = tokenize(text)
+    tokens = _Tokens(text)
+    flags = _token_flags(tokens.texts, gazetteer)
     hashtags = _hashtags(text, tokens)
     in_hashtag = {j for first, (last, _, _) in hashtags.items() for j in range(first, last)}
-    storms = _storm_names(tokens, in_hashtag)
+    storms = _storm_names(tokens, flags, in_hashtag)
+    # Only these tokens can start anything: the others are skipped without a look, which is
+    # what the scan below would conclude about them (see _flags_of).
+    stops = list(compress(range(tokens.count), map(_CAN_START.__and__, flags)))
+    if hashtags:
+        stops = sorted({*stops, *hashtags})
     found: list[Mention] = []
     last_end = -1  # end of the previous mention, for abbreviations that must follow one
     i = 0
-    while i < len(tokens):
+    next_stop = 0
+    while True:
+        next_stop = bisect_left(stops, i, next_stop)
+        if next_stop == len(stops):
+            break
+        i = stops[next_stop]
         if i in hashtags:
             last, start, end = hashtags[i]
-            mention = _match_hashtag(text, tokens[i:last], start, end, field, gazetteer, storms)
+            mention = _match_hashtag(text, tokens.span(i, last), start, end, field, gazetteer, storms)
             if mention is not None:
                 found.append(replace(mention, hint=_hint(tokens, i, last - i)))
             i = last
+            continue
+        if not _may_match(text, tokens, i, flags[i], gazetteer, in_hashtag):
+            i += 1
             continue
         qualifier = _match_after_name(text, tokens, i, gazetteer, last_end)
         if qualifier is not None:
@@ -164,7 +305,7 @@ def find_candidates(text: str, field: TextField, gazetteer: Gazetteer) -> list[M
             i += 1
             continue
         width, stripped, key, places, weak = hit
-        words = tokens[i : i + width]
+        words = tokens.span(i, i + width)
         if not places:
             i += width
             continue  # a phrase that is not a place (New York Times): consumed, not tagged
@@ -227,20 +368,21 @@ def _is_dotted_abbreviation(words: list[Token]) -> bool:
 # --- hashtags -------------------------------------------------------------------------------
 
 
-def _hashtags(text: str, tokens: list[Token]) -> dict[int, tuple[int, int, int]]:
+def _hashtags(text: str, tokens: _Tokens) -> dict[int, tuple[int, int, int]]:
     """First token index -> (index after the last token, start, end) of each hashtag's words."""
     found: dict[int, tuple[int, int, int]] = {}
     if "#" not in text:
         return found
     j = 0
+    count, bounds = tokens.count, tokens.bounds
     for m in HASHTAG_RE.finditer(text):
         start, end = m.start() + 1, m.end()
         while end > start and text[end - 1] == "_":
             end -= 1
-        while j < len(tokens) and tokens[j].start < start:
+        while j < count and bounds[2 * j] < start:
             j += 1
         first = j
-        while j < len(tokens) and tokens[j].end <= end:
+        while j < count and bounds[2 * j + 1] <= end:
             j += 1
         if j > first:
             found[first] = (j, start, end)
@@ -304,11 +446,11 @@ def _camel_parts(word: str) -> list[str]:
 # --- storms ---------------------------------------------------------------------------------
 
 
-def _storm_names(tokens: list[Token], in_hashtag: set[int]) -> frozenset[str]:
+def _storm_names(tokens: _Tokens, flags: list[int], in_hashtag: set[int]) -> frozenset[str]:
     """Keys of names that follow a storm word anywhere in the text (Hurricane Harvey)."""
     names: set[str] = set()
-    for i, token in enumerate(tokens[:-1]):
-        if token.key not in _STORMS or i in in_hashtag:
+    for i in range(tokens.count - 1):
+        if not flags[i] & _STORM or i in in_hashtag:
             continue
         nxt = tokens[i + 1]
         if nxt.key in _STORMS or (is_cased(nxt.text[0]) and not nxt.text[0].isupper()):
@@ -327,7 +469,7 @@ def _storm_names(tokens: list[Token], in_hashtag: set[int]) -> frozenset[str]:
 
 
 def _match_after_name(
-    text: str, tokens: list[Token], i: int, gazetteer: Gazetteer, last_end: int
+    text: str, tokens: _Tokens, i: int, gazetteer: Gazetteer, last_end: int
 ) -> tuple[int, int, tuple[Place, ...]] | None:
     """(width, span end, places) of a state abbreviation right after ``Name,`` at token i.
 
@@ -344,9 +486,9 @@ def _match_after_name(
     if not after_cue and (gap is None or not before.text[:1].isupper()):
         return None
     for width in (1, 2, 3):
-        if i + width > len(tokens):
+        if i + width > tokens.count:
             break
-        words = tokens[i : i + width]
+        words = tokens.span(i, i + width)
         if width > 1 and not all(text[a.end : b.start] == "." for a, b in pairwise(words)):
             break
         end = words[-1].end
@@ -369,7 +511,7 @@ def _match_after_name(
 
 
 def _match_at(
-    text: str, tokens: list[Token], i: int, gazetteer: Gazetteer, in_hashtag: set[int]
+    text: str, tokens: _Tokens, i: int, gazetteer: Gazetteer, in_hashtag: set[int]
 ) -> tuple[int, int, str, tuple[Place, ...], bool] | None:
     """(width in tokens, characters stripped, key, candidates, weak) of the best name at token i."""
     first = tokens[i]
@@ -388,7 +530,7 @@ def _match_at(
         # never a scan, and usually no widening at all.
         while (
             width < gazetteer.max_words
-            and i + width < len(tokens)
+            and i + width < tokens.count
             and i + width not in in_hashtag
             and tokens[i + width].key
             and gazetteer.is_prefix(key)
@@ -432,12 +574,12 @@ def _strips_article(word: str, stripped: int) -> bool:
 
 
 def _lookup(
-    text: str, tokens: list[Token], i: int, width: int, stripped: int, key: str, gazetteer: Gazetteer
+    text: str, tokens: _Tokens, i: int, width: int, stripped: int, key: str, gazetteer: Gazetteer
 ) -> tuple[tuple[Place, ...], bool]:
     """(candidates, weak) for ``key`` if the words' capitalisation allows a place name there."""
-    words = tokens[i : i + width]
     if key not in gazetteer:
         return (), False  # most attempts: no need to look at letters
+    words = tokens.span(i, i + width)
     surface = [words[0].text[stripped:], *(w.text for w in words[1:])]
     letters = [ch for word in surface for ch in word if is_cased(ch)]
     if not letters:
@@ -477,7 +619,7 @@ def _is_dateline(text: str, start: int, end: int) -> bool:
 
 def _filter_in_context(
     text: str,
-    tokens: list[Token],
+    tokens: _Tokens,
     i: int,
     width: int,
     key: str,
@@ -498,7 +640,7 @@ def _filter_in_context(
     return _filter_person(text, tokens, i, places, gazetteer)
 
 
-def _filter_arabic(tokens: list[Token], i: int, key: str, places: tuple[Place, ...]) -> tuple[Place, ...]:
+def _filter_arabic(tokens: _Tokens, i: int, key: str, places: tuple[Place, ...]) -> tuple[Place, ...]:
     token = tokens[i]
     stripped = token.key != key
     previous = tokens[i - 1].key if i > 0 else ""
@@ -520,7 +662,7 @@ def _filter_arabic(tokens: list[Token], i: int, key: str, places: tuple[Place, .
 
 
 def _filter_person(
-    text: str, tokens: list[Token], i: int, places: tuple[Place, ...], gazetteer: Gazetteer
+    text: str, tokens: _Tokens, i: int, places: tuple[Place, ...], gazetteer: Gazetteer
 ) -> tuple[Place, ...]:
     """Drop town readings of a one-word Latin name that the words around it make a person.
 
@@ -535,7 +677,7 @@ def _filter_person(
         return places
     token = tokens[i]
     prev = tokens[i - 1] if i > 0 and _spaced(text, tokens[i - 1], token) else None
-    nxt = tokens[i + 1] if i + 1 < len(tokens) and _spaced(text, token, tokens[i + 1]) else None
+    nxt = tokens[i + 1] if i + 1 < tokens.count and _spaced(text, token, tokens[i + 1]) else None
     if prev is not None and prev.key in HONORIFICS and prev.text[:1].isupper():
         # Mr Stewart, President Lincoln, Gen. Allen: whatever the town's size.
         return tuple(p for p in places if p.kind != "city" and p not in small)
@@ -570,11 +712,11 @@ def _surname_or_possessive(text: str, token: Token) -> bool:
     return after[:1] in ("'", "’") and after[1:2] == "s" and not after[2:3].isalpha()
 
 
-def _placed(text: str, tokens: list[Token], i: int) -> bool:
+def _placed(text: str, tokens: _Tokens, i: int) -> bool:
     """A locative word before (in Tyler) or a state or country after (Paradise, California)."""
     if i > 0 and tokens[i - 1].key in _CUES_EN and text[tokens[i - 1].end : tokens[i].start] == " ":
         return True
-    if i + 1 < len(tokens) and _QUALIFIER_GAP.fullmatch(text, tokens[i].end, tokens[i + 1].start):
+    if i + 1 < tokens.count and _QUALIFIER_GAP.fullmatch(text, tokens[i].end, tokens[i + 1].start):
         return tokens[i + 1].text[:1].isupper()
     return False
 
@@ -600,12 +742,12 @@ def _division_word(token: Token) -> bool:
     return token.key in ENGLISH_DIVISION_WORDS
 
 
-def _hint(tokens: list[Token], i: int, width: int) -> Hint:
+def _hint(tokens: _Tokens, i: int, width: int) -> Hint:
     previous = tokens[i - 1].key if i > 0 else ""
     if previous in _DIVISION_AR:
         return "admin1"
     if previous in _SETTLEMENT_AR:
         return "city"
-    if i + width < len(tokens) and tokens[i + width].key in ENGLISH_DIVISION_WORDS:
+    if i + width < tokens.count and tokens[i + width].key in ENGLISH_DIVISION_WORDS:
         return "admin1"
     return ""

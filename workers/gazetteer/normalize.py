@@ -69,6 +69,8 @@ def _ranges(code_points: list[int]) -> str:
 # "é" into pieces. Underscore is left out so that hashtags like #انفجار_بيروت split into words.
 _IN_WORD = _ranges(sorted({*_mark_code_points(frozenset({"Mn", "Mc", "Me"})), _TATWEEL, *_INVISIBLE[:2]}))
 TOKEN_RE = re.compile(rf"(?:[^\W_]|[{_IN_WORD}])+")
+#: The character class (body, without brackets) of the marks and joiners a word may hold.
+IN_WORD = _IN_WORD
 #: A hashtag: '#' and the word characters, marks and underscores glued to it (#انفجار_بيروت).
 HASHTAG_RE = re.compile(rf"#(?:\w|[{_IN_WORD}])+")
 

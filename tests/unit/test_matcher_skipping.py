@@ -1,0 +1,185 @@
+"""The matcher's shortcuts change nothing: skipping tokens that can start no name, and the
+fast tokenizer, give exactly what a look at every token gives."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from workers.gazetteer import Gazetteer, default_gazetteer, matcher, tokenize
+from workers.gazetteer.matcher import Mention, _Tokens, find_candidates
+
+SAMPLES = [
+    "BEIRUT (AP) — Lebanon's army said on Thursday that the University of Beirut reopened.",
+    "Officials in Red Oak, Iowa, and Paris, Tex., said the storm hit Malibu, CA late.",
+    "Hurricane Harvey and Tropical Storm Florence hit Houston; Mr Stewart met Tyler in Tyler.",
+    "The New York Times reported from New York and St. Louis, Mo. on the U.S. and the U.K.",
+    "heading to TX from Calif. then N.J. and in TX again #PuertoRico #KeralaFloods #srilanka",
+    "وصل الرئيس إلى بيروت ولبنان وللدوحة والقاهرة في مدينة الكويت ومحافظة بيروت #انفجار_بيروت",
+    "البورصة السعودية ارتفعت وزار السعودية وسيول في مالي ومشهد من أبو ظبي وتل أبيب #بالكويت",
+    "عمّان وعُمان والرياض، السعودية و سان فرانسيسكو the hague and al-Quds, Rio de Janeiro",
+    "WASHINGTON — SAN DIEGO, Calif. and the state of Texas, LONDON headline: Sam said so.",
+    "snake_case_words, under_score #under_score_tag and marks دَوْحَة e\u0301te\u0301 \u200cx",
+]
+
+WORDS = [
+    *[
+        "the",
+        "The",
+        "of",
+        "on",
+        "in",
+        "In",
+        "at",
+        "A",
+        "TX",
+        "CA",
+        "Calif",
+        "N.J",
+        ".",
+        ",",
+        "(",
+        ")",
+        "—",
+        "-",
+        "'",
+        "#",
+        "_",
+        "\n",
+    ],
+    *[
+        "Paris",
+        "Texas",
+        "Tex",
+        "Iowa",
+        "Red",
+        "Oak",
+        "Hurricane",
+        "Harvey",
+        "Storm",
+        "Tyler",
+        "said",
+        "Mr",
+        "New",
+        "York",
+        "Times",
+    ],
+    *[
+        "Lebanon",
+        "BEIRUT",
+        "Beirut",
+        "AP",
+        "Rio",
+        "de",
+        "Janeiro",
+        "al",
+        "Quds",
+        "St",
+        "Louis",
+        "Mo",
+        "U",
+        "S",
+        "K",
+        "University",
+    ],
+    *[
+        "بيروت",
+        "ولبنان",
+        "للدوحة",
+        "مدينة",
+        "الكويت",
+        "محافظة",
+        "أبو",
+        "ظبي",
+        "تل",
+        "أبيب",
+        "سيول",
+        "في",
+        "مالي",
+        "السعودية",
+    ],
+    *["البورصة", "عمّان", "عُمان", "الرياض،", "سان", "فرانسيسكو", "#انفجار_بيروت", "#PuertoRico", "srilanka"],
+    "\u200c",
+    "\u0301",
+    "dog",
+    "1999",
+]
+
+
+@pytest.fixture(scope="module")
+def gazetteer() -> Gazetteer:
+    return default_gazetteer()
+
+
+def _as_tuples(mentions: list[Mention]) -> list[tuple[object, ...]]:
+    return [(m.span, m.places, m.hint, m.weak, m.backed) for m in mentions]
+
+
+def _every_token(text: str, gazetteer: Gazetteer, monkeypatch: pytest.MonkeyPatch) -> list[Mention]:
+    """find_candidates with every token looked at in full, as before the shortcuts."""
+    real = matcher._token_flags
+
+    def all_tokens(texts: list[str], gaz: Gazetteer) -> list[int]:
+        return [matcher._MATCH | (f & matcher._STORM) for f in real(texts, gaz)]
+
+    with monkeypatch.context() as patch:
+        patch.setattr(matcher, "_token_flags", all_tokens)
+        return find_candidates(text, "body", gazetteer)
+
+
+@pytest.mark.parametrize("text", SAMPLES)
+def test_skipping_finds_what_a_full_scan_finds(
+    text: str, gazetteer: Gazetteer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for variant in (text, text.upper(), text.lower(), text.title()):
+        fast = find_candidates(variant, "body", gazetteer)
+        assert _as_tuples(fast) == _as_tuples(_every_token(variant, gazetteer, monkeypatch))
+    assert find_candidates(text, "body", gazetteer)  # the samples do name places
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    words=st.lists(st.sampled_from(WORDS), max_size=40),
+    gaps=st.lists(st.sampled_from([" ", "", ", ", ". "]), min_size=40),
+)
+def test_skipping_is_exact_on_word_salad(
+    words: list[str], gaps: list[str], gazetteer: Gazetteer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = "".join(w + g for w, g in zip(words, gaps, strict=False))
+    fast = find_candidates(text, "body", gazetteer)
+    assert _as_tuples(fast) == _as_tuples(_every_token(text, gazetteer, monkeypatch))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet=st.one_of(
+            st.sampled_from("ab_ #\u0301\u064e\u0640\u200c\u200d\u200e بيروت-.,\n"),
+            st.characters(codec="utf-8"),
+        ),
+        max_size=60,
+    )
+)
+def test_fast_tokens_are_tokenize(text: str) -> None:
+    tokens = _Tokens(text)
+    assert tokens.span(0, tokens.count) == tokenize(text)
+    assert tokens.texts == [t.text for t in tokenize(text)]
+
+
+def test_tokens_outside_the_text_raise() -> None:
+    tokens = _Tokens("one two")
+    assert tokens[1].text == "two"
+    with pytest.raises(IndexError):
+        tokens[2]
+    with pytest.raises(IndexError):
+        tokens[-1]
+
+
+def test_token_memo_is_bounded(gazetteer: Gazetteer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(matcher, "_MEMO_MAX", 3)
+    gazetteer.token_memo.clear()
+    find_candidates("alpha beta gamma delta epsilon in Paris", "body", gazetteer)
+    find_candidates("zeta eta theta", "body", gazetteer)
+    assert len(gazetteer.token_memo) <= 3 + 7
+    assert _as_tuples(find_candidates("in Paris", "body", gazetteer))
