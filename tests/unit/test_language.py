@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from workers.pipeline.language import LanguageStage, clean_for_identification, primary_subtag
 from workers.records import Article
@@ -94,3 +98,68 @@ def test_candidate_languages_can_be_narrowed() -> None:
     assert {code for code, _ in narrowed.rank("Bonjour à tous les amis de Paris")} <= {"ar", "en"}
     with pytest.raises(ValueError, match="does not know"):
         LanguageStage(languages=["xx"])
+
+
+# --- the fast scorer and cleaner give exactly the library's and the plain rules' results -----
+
+_URL_RE = re.compile(r"https?://\S+|www\.\S+")
+_HANDLE_RE = re.compile(r"@\w+")
+_CAMEL_RE = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_HASHTAG_RE = re.compile(r"#(\w+)")
+_NOISE_RE = re.compile(r"[\d\W_]+")
+
+
+def _plain_clean(text: str) -> str:
+    """clean_for_identification as first written: every substitution, always."""
+    text = _URL_RE.sub(" ", text)
+    text = _HANDLE_RE.sub(" ", text)
+    text = _HASHTAG_RE.sub(lambda m: " " + _CAMEL_RE.sub(" ", m.group(1)).replace("_", " ") + " ", text)
+    return " ".join([w.lower() if w.isupper() else w for w in _NOISE_RE.sub(" ", text).split()])
+
+
+_TEXTS = [
+    "",
+    "a",
+    "abcde",
+    "abcdef",
+    "ÉCOLE",
+    "Beirut explosion: at least 100 dead #PrayForLebanon @AP https://t.co/x",
+    "انفجار ضخم يهز بيروت #انفجار_بيروت www.example.com",
+    "Bonjour à tous les amis de Paris",
+    "DONALD TRUMP SAYS 2020 WILL BE GREAT",
+    "\u0000\u200f\ufeff",
+]
+
+
+@pytest.mark.parametrize("text", _TEXTS)
+def test_fast_ranker_is_the_library(text: str) -> None:
+    stage = LanguageStage()
+    assert stage._fast is not None
+    assert stage._fast.rank(text) == stage._ident.rank(text)
+    narrowed = LanguageStage(["ar", "en", "fr"])
+    assert narrowed._fast is not None
+    assert narrowed._fast.rank(text) == narrowed._ident.rank(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=400))
+def test_fast_ranker_is_the_library_on_any_text(text: str) -> None:
+    stage = LanguageStage()
+    assert stage._fast is not None
+    assert stage._fast.rank(text) == stage._ident.rank(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet=st.one_of(st.sampled_from("#@_ :/.wAbZéÉ1٣ بيروت\nhttps"), st.characters(codec="utf-8")),
+        max_size=200,
+    )
+)
+def test_clean_is_the_plain_rules(text: str) -> None:
+    assert clean_for_identification(text) == _plain_clean(text)
+
+
+@pytest.mark.parametrize("text", _TEXTS)
+def test_clean_is_the_plain_rules_on_samples(text: str) -> None:
+    assert clean_for_identification(text) == _plain_clean(text)
