@@ -121,7 +121,7 @@ def _every_token(text: str, gazetteer: Gazetteer, monkeypatch: pytest.MonkeyPatc
     real = matcher._token_flags
 
     def all_tokens(texts: list[str], gaz: Gazetteer) -> list[int]:
-        return [matcher._MATCH | (f & matcher._STORM) for f in real(texts, gaz)]
+        return [matcher._MATCH | matcher._AFTER | (f & matcher._STORM) for f in real(texts, gaz)]
 
     with monkeypatch.context() as patch:
         patch.setattr(matcher, "_token_flags", all_tokens)

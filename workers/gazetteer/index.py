@@ -281,6 +281,10 @@ class Gazetteer:
         """True for a national capital."""
         return place.geonameid in self._capitals
 
+    def has_marked_forms(self, key: str) -> bool:
+        """Whether :meth:`by_marks` can narrow the candidates of ``key`` at all."""
+        return bool(self._marked.get(key))
+
     def by_marks(self, key: str, places: tuple[Place, ...], written: Signature) -> tuple[Place, ...]:
         """The candidates whose known diacritised spellings fit the marks written in the text.
 

@@ -211,11 +211,7 @@ def _flags_of(text: str, gazetteer: Gazetteer) -> int:
 def _readings(text: str, key: str) -> tuple[str, ...]:
     """The keys :func:`_match_at` tries for a word: its own, and for an Arabic word those
     without proclitics, except readings that would strip an article."""
-    if not is_arabic(text):
-        return (key,)
-    return tuple(
-        v.key for v in _arabic_readings(text) if not (v.stripped and _strips_article(text, v.stripped))
-    )
+    return tuple(v.key for _, v in _ranked_readings(text, key))
 
 
 def _may_match(
@@ -289,10 +285,11 @@ def find_candidates(text: str, field: TextField, gazetteer: Gazetteer) -> list[M
                 found.append(replace(mention, hint=_hint(tokens, i, last - i)))
             i = last
             continue
-        if not _may_match(text, tokens, i, flags[i], gazetteer, in_hashtag):
+        if not flags[i] & _MATCH and not _may_match(text, tokens, i, flags[i], gazetteer, in_hashtag):
             i += 1
             continue
-        qualifier = _match_after_name(text, tokens, i, gazetteer, last_end)
+        # Only a word flagged _AFTER can begin an abbreviation after a name.
+        qualifier = _match_after_name(text, tokens, i, gazetteer, last_end) if flags[i] & _AFTER else None
         if qualifier is not None:
             width, end, places = qualifier
             start = tokens[i].start
@@ -517,13 +514,8 @@ def _match_at(
     first = tokens[i]
     if not first.key:
         return None
-    variants = _arabic_readings(first.text) if is_arabic(first.text) else (Variant(0, first.key),)
     attempts: list[tuple[int, int, Variant, str]] = []  # (width, variant rank, variant, key)
-    for rank, variant in enumerate(variants):
-        if variant.stripped and _strips_article(first.text, variant.stripped):
-            # Text never adds an article to a name that has none (المالي is "the financial",
-            # not Mali); names that have one are indexed with it.
-            continue
+    for rank, variant in _ranked_readings(first.text, first.key):
         key, width = variant.key, 1
         attempts.append((width, rank, variant, key))
         # Widen only while some indexed name continues the words so far: a lookup per width,
@@ -540,7 +532,8 @@ def _match_at(
             width += 1
             attempts.append((width, rank, variant, key))
     # Widest first; among equal widths the least stripped reading (the word as written first).
-    attempts.sort(key=lambda a: (-a[0], a[1]))
+    if len(attempts) > 1:
+        attempts.sort(key=lambda a: (-a[0], a[1]))
     for width, _, variant, key in attempts:
         if gazetteer.is_blocked(key):
             return width, variant.stripped, key, (), False
@@ -551,7 +544,7 @@ def _match_at(
             # One word read without its first letter(s) is a guess (بايدن -> ب + ايدن, لغات ->
             # ل + غات): only countries, capitals and big cities are worth that guess.
             places = tuple(p for p in places if _worth_a_guess(p, gazetteer))
-        if places and is_arabic(first.text):
+        if places and is_arabic(first.text) and gazetteer.has_marked_forms(key):
             surface = (
                 first.text[variant.stripped :]
                 if width == 1
@@ -561,6 +554,22 @@ def _match_at(
         if places:
             return width, variant.stripped, key, places, weak
     return None
+
+
+@lru_cache(maxsize=1 << 16)
+def _ranked_readings(text: str, key: str) -> tuple[tuple[int, Variant], ...]:
+    """(rank, reading) of each reading :func:`_match_at` tries for a word (see :func:`_readings`).
+
+    Text never adds an article to a name that has none (المالي is "the financial", not Mali);
+    names that have one are indexed with it: readings that strip an article are left out.
+    """
+    if not is_arabic(text):
+        return ((0, Variant(0, key)),)
+    return tuple(
+        (rank, v)
+        for rank, v in enumerate(_arabic_readings(text))
+        if not (v.stripped and _strips_article(text, v.stripped))
+    )
 
 
 def _worth_a_guess(place: Place, gazetteer: Gazetteer) -> bool:
@@ -581,10 +590,11 @@ def _lookup(
         return (), False  # most attempts: no need to look at letters
     words = tokens.span(i, i + width)
     surface = [words[0].text[stripped:], *(w.text for w in words[1:])]
-    letters = [ch for word in surface for ch in word if is_cased(ch)]
-    if not letters:
+    shapes = [_case_shape(word) for word in surface]
+    cased = sum(n for n, _ in shapes)
+    if not cased:
         return gazetteer.lookup(key), False  # Arabic, Hebrew, CJK...: no case to check
-    if len(letters) >= 2 and all(ch.isupper() for ch in letters):
+    if cased >= 2 and all(n == upper for n, upper in shapes):
         # All capitals is an acronym (US, UAE) or shouting (a LONDON headline): only the
         # reviewed acronyms are trusted, which keeps "US" from ever matching "us" or "Us".
         acronym = gazetteer.lookup_acronym(key)
@@ -605,6 +615,13 @@ def _lookup(
             continue
         return (), False  # "reading", "nice": lowercase words are not names
     return gazetteer.lookup(key), False
+
+
+@lru_cache(maxsize=1 << 16)
+def _case_shape(word: str) -> tuple[int, int]:
+    """(cased letters, uppercase letters) of a word."""
+    cased = [ch for ch in word if is_cased(ch)]
+    return len(cased), sum(1 for ch in cased if ch.isupper())
 
 
 def _is_dateline(text: str, start: int, end: int) -> bool:
@@ -702,7 +719,7 @@ def _big_by_name(place: Place, key: str, gazetteer: Gazetteer) -> bool:
     if place.kind in ("country", "continent", "region"):
         return True
     big = place.population >= _BIG_POPULATION or gazetteer.is_capital(place)
-    return big and normalize(place.name) == key
+    return big and normalize_token(place.name) == key
 
 
 def _surname_or_possessive(text: str, token: Token) -> bool:

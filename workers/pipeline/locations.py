@@ -77,6 +77,8 @@ def disambiguate(
     """
     if not candidates:
         raise ValueError("disambiguate needs at least one candidate")
+    if len(candidates) == 1:
+        return candidates[0]  # what every rule below leaves of a single candidate
     pool = list(candidates)
     if hint:
         pool = [p for p in pool if p.kind == hint] or pool
