@@ -183,3 +183,20 @@ def test_token_memo_is_bounded(gazetteer: Gazetteer, monkeypatch: pytest.MonkeyP
     find_candidates("zeta eta theta", "body", gazetteer)
     assert len(gazetteer.token_memo) <= 3 + 7
     assert _as_tuples(find_candidates("in Paris", "body", gazetteer))
+
+
+@pytest.mark.parametrize("text", SAMPLES)
+def test_remembered_words_give_what_a_fresh_look_gives(
+    text: str, gazetteer: Gazetteer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gazetteer.match_memo.clear()
+    first = _as_tuples(find_candidates(text, "body", gazetteer))
+    second = _as_tuples(find_candidates(text, "body", gazetteer))  # now from the memo
+    assert first == second == _as_tuples(_every_token(text, gazetteer, monkeypatch))
+
+
+def test_the_samples_exercise_the_memo(gazetteer: Gazetteer) -> None:
+    gazetteer.match_memo.clear()
+    for text in SAMPLES:
+        find_candidates(text, "body", gazetteer)
+    assert any(hit is not None for hit in gazetteer.match_memo.values())

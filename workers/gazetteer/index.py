@@ -62,6 +62,7 @@ class Gazetteer:
         "_marked",
         "_names",
         "_prefixes",
+        "match_memo",
         "max_words",
         "token_memo",
     )
@@ -102,6 +103,8 @@ class Gazetteer:
         #: The matcher's memo of what each token text can start (see matcher._token_flags):
         #: it depends on this gazetteer's keys, so it lives here. Bounded by the matcher.
         self.token_memo: dict[str, int] = {}
+        #: The matcher's memo of what it finds at a word whose reading needs no context.
+        self.match_memo: dict[str, tuple[int, int, str, tuple[Place, ...], bool] | None] = {}
         # Hashtags glue words together (#SriLanka, #puertorico): multi-word names of notable
         # places are also findable without their spaces. Small towns are left out, since glued
         # lowercase words are how hashtags spell ordinary phrases too.

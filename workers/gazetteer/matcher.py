@@ -163,6 +163,7 @@ _MATCH = 1  # some reading of the word is itself a key (a name, an acronym or a 
 _WIDEN = 2  # some reading begins longer keys: only a next word can make it a name
 _AFTER = 4  # an after-name abbreviation (Calif., N.J., TX) is or begins with it
 _STORM = 8  # a storm word (Hurricane)
+_ALONE = 16  # _MATCH without _WIDEN, not in capitals: what _match_at finds depends on the word only
 _CAN_START = _MATCH | _WIDEN | _AFTER
 #: The per-gazetteer memo of token flags is emptied when it grows past this many texts.
 _MEMO_MAX = 200_000
@@ -201,9 +202,16 @@ def _flags_of(text: str, gazetteer: Gazetteer) -> int:
         return flags | (_MATCH if gazetteer.may_start_blocked(key) else 0)
     for reading in _readings(text, key):
         if reading in gazetteer or gazetteer.is_blocked(reading):
-            return flags | _MATCH
+            flags |= _MATCH
         if gazetteer.is_prefix(reading):
             flags |= _WIDEN
+    cased, upper = _case_shape(text)
+    # No widening, and no look at the text around (only a word in capitals has its dateline
+    # read; an Arabic word with any cased letter is left out rather than reasoned about).
+    if flags & (_MATCH | _WIDEN) == _MATCH and not (
+        cased >= 2 and cased == upper if not is_arabic(text) else cased
+    ):
+        flags |= _ALONE
     return flags
 
 
@@ -297,7 +305,17 @@ def find_candidates(text: str, field: TextField, gazetteer: Gazetteer) -> list[M
             last_end = end
             i += width
             continue
-        hit = _match_at(text, tokens, i, gazetteer, in_hashtag)
+        if flags[i] & _ALONE:
+            word = tokens.texts[i]
+            alone = gazetteer.match_memo
+            if word in alone:
+                hit = alone[word]
+            else:
+                if len(alone) > _MEMO_MAX:
+                    alone.clear()
+                hit = alone[word] = _match_at(text, tokens, i, gazetteer, in_hashtag)
+        else:
+            hit = _match_at(text, tokens, i, gazetteer, in_hashtag)
         if hit is None:
             i += 1
             continue
