@@ -219,7 +219,8 @@ def enrich(
     settings = settings_from(max_body_chars=max_body_chars, ner=ner)
     configure_logging("WARNING")
     show = sys.stderr.isatty() if progress is None else progress
-    total = None if str(file) == "-" else count_nonblank_lines(file)
+    # Counting reads the file once more: only for a regular file, never a pipe (<(...), a FIFO).
+    total = count_nonblank_lines(file) if str(file) != "-" and file.is_file() else None
     try:
         pipeline = Pipeline.from_settings(settings)
     except ModelMissingError as exc:

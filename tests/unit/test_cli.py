@@ -51,3 +51,25 @@ def test_enrich_fails_when_nothing_could_be_enriched(tmp_path: Path) -> None:
     src.write_text("nope\n")
     result = CliRunner().invoke(main, ["enrich", str(src), "-o", str(tmp_path / "o.jsonl"), "--no-progress"])
     assert result.exit_code == 1
+
+
+def test_enrich_reads_a_pipe_once(tmp_path: Path) -> None:
+    """`khabar enrich <(cat ...)` hands over a FIFO, which can be read only once."""
+    import os
+    import threading
+
+    fifo = tmp_path / "in.fifo"
+    os.mkfifo(fifo)
+    lines = b"".join(orjson.dumps({"id": f"f-{i}", "body": "Talks in Doha."}) + b"\n" for i in range(3))
+
+    def write() -> None:
+        with fifo.open("wb") as fh:
+            fh.write(lines)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(main, ["enrich", str(fifo), "-o", str(out), "--no-progress", "--no-ner"])
+    writer.join(timeout=30)
+    assert result.exit_code == 0, result.output
+    assert len(out.read_bytes().splitlines()) == 3
