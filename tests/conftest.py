@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
 from tests.kafka_io import PARTITIONS
-from workers.broker import FAST_GROUP_ENV, EmbeddedBroker, free_port
+from workers.broker import EmbeddedBroker
+from workers.local_worker import LocalWorker, TopicNames
 
 
 @pytest.fixture(scope="session")
@@ -24,20 +20,15 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedBroker]
         yield embedded
 
 
-@dataclass
-class Topics:
-    input: str
-    output: str
-    dlq: str
-    group: str
+Topics = TopicNames
+WorkerProcess = LocalWorker
 
 
 @pytest.fixture
 def topics(broker: EmbeddedBroker) -> Topics:
     """Fresh topics (created by an independent client) and group per test, so tests never
     see each other's records."""
-    tag = uuid.uuid4().hex[:8]
-    names = Topics(f"raw-{tag}", f"enriched-{tag}", f"dlq-{tag}", f"khabar-test-{tag}")
+    names = TopicNames.fresh("test")
     admin = AdminClient({"bootstrap.servers": broker.bootstrap})
     new = [
         NewTopic(t, num_partitions=PARTITIONS, replication_factor=1)
@@ -48,52 +39,13 @@ def topics(broker: EmbeddedBroker) -> Topics:
     return names
 
 
-@dataclass
-class WorkerProcess:
-    proc: subprocess.Popen[bytes]
-    metrics_port: int
-    log_path: Path
-
-    def log_text(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-
 def start_worker(broker: EmbeddedBroker, topics: Topics, log_path: Path, **env: str) -> WorkerProcess:
-    port = free_port()
-    full_env = (
-        os.environ
-        | FAST_GROUP_ENV
-        | {
-            "KHABAR_BROKER": broker.bootstrap,
-            "KHABAR_INPUT_TOPIC": topics.input,
-            "KHABAR_OUTPUT_TOPIC": topics.output,
-            "KHABAR_DLQ_TOPIC": topics.dlq,
-            "KHABAR_GROUP_ID": topics.group,
-            "KHABAR_METRICS_PORT": str(port),
-        }
-        | env
-    )
-    with log_path.open("wb") as fh:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "workers", "worker"],
-            env=full_env,
-            stdout=fh,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-    return WorkerProcess(proc, port, log_path)
+    return LocalWorker(broker.bootstrap, topics, log_path, env)
 
 
-def stop_worker(worker: WorkerProcess, timeout: float = 30) -> int:
-    if worker.proc.poll() is None:
-        worker.proc.terminate()
-        try:
-            return worker.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            worker.proc.kill()
-            worker.proc.wait()
-            raise
-    return worker.proc.returncode
+def stop_worker(worker: WorkerProcess, timeout: float = 30) -> int | None:
+    """The worker's exit code after SIGTERM; None when it had to be killed."""
+    return worker.stop(timeout)
 
 
 @pytest.fixture

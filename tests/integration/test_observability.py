@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
@@ -33,16 +32,6 @@ FAMILIES = {
     if name.startswith("khabar_")
 }
 STAGES = {"decode", "validate", "language", "entities", "locations", "assemble", "publish"}
-
-
-def readyz(worker: WorkerProcess) -> tuple[int, dict[str, Any]] | None:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{worker.metrics_port}/readyz", timeout=2) as resp:
-            return resp.status, orjson.loads(resp.read())
-    except urllib.error.HTTPError as err:
-        return err.code, orjson.loads(err.read())
-    except OSError:
-        return None  # not listening yet
 
 
 def backlog(count: int) -> list[tuple[bytes | None, bytes]]:
@@ -72,7 +61,7 @@ def test_prometheus_scrapes_every_family_while_two_workers_drain_a_backlog(
         early = None
         deadline = time.monotonic() + 60
         while early is None and time.monotonic() < deadline:
-            early = readyz(two_workers[0])
+            early = two_workers[0].readyz()
             time.sleep(0.1)
         assert early is not None and early[0] == 503, early
         assert early[1]["checks"]["models"]["ok"] is False, early
@@ -163,14 +152,14 @@ def test_readiness_follows_partition_assignment(
         deadline = time.monotonic() + 90
         states: list[tuple[int, dict[str, Any]] | None] = [None, None]
         while time.monotonic() < deadline:
-            states = [readyz(w) for w in workers]
+            states = [w.readyz() for w in workers]
             if all(s is not None and s[1]["checks"]["models"]["ok"] for s in states) and any(
                 s is not None and s[0] == 200 for s in states
             ):
                 break
             time.sleep(0.3)
         time.sleep(3)  # let a rebalance that was still in progress settle
-        states = [readyz(w) for w in workers]
+        states = [w.readyz() for w in workers]
         codes = sorted(s[0] for s in states if s is not None)
         assert codes == [200, 503], states
         ready_i = next(i for i, s in enumerate(states) if s is not None and s[0] == 200)
@@ -183,10 +172,10 @@ def test_readiness_follows_partition_assignment(
         workers[ready_i].proc.wait(timeout=10)
         survivor = workers[1 - ready_i]
         deadline = time.monotonic() + 60
-        state = readyz(survivor)
+        state = survivor.readyz()
         while (state is None or state[0] != 200) and time.monotonic() < deadline:
             time.sleep(0.3)
-            state = readyz(survivor)
+            state = survivor.readyz()
         assert state is not None and state[0] == 200, (state, survivor.log_text()[-3000:])
     finally:
         for w in workers:

@@ -22,8 +22,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
@@ -119,8 +117,7 @@ class Rig:
     def __init__(self, workdir: Path, broker: EmbeddedBroker) -> None:
         self.workdir = workdir
         self.broker = broker
-        tag = uuid.uuid4().hex[:6]
-        self.topics = Topics(f"raw-{tag}", f"enriched-{tag}", f"dlq-{tag}", f"chaos-{tag}")
+        self.topics = Topics.fresh("chaos")
         self.sent: Counter[bytes] = Counter()
         self.partition_of: dict[bytes, int] = {}
         self.workers: list[WorkerProcess] = []
@@ -227,28 +224,6 @@ def rig(workdir: Path, start_broker: bool = True, port: int | None = None) -> It
         broker.stop()
 
 
-def readyz(worker: WorkerProcess) -> tuple[int, dict[str, Any]] | None:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{worker.metrics_port}/readyz", timeout=2) as resp:
-            return resp.status, orjson.loads(resp.read())
-    except urllib.error.HTTPError as err:
-        return err.code, orjson.loads(err.read())
-    except OSError:
-        return None
-
-
-def wait_ready(worker: WorkerProcess, timeout: float = 90) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        state = readyz(worker)
-        if state is not None and state[0] == 200:
-            return True
-        if worker.proc.poll() is not None:
-            return False
-        time.sleep(0.2)
-    return False
-
-
 def supervise(rig: Rig, worker: WorkerProcess, name: str, until: Callable[[], bool], timeout: float) -> int:
     """Restart ``worker`` whenever it exits non-zero (as systemd or Kubernetes would), until
     ``until()`` holds; returns how many restarts it took."""
@@ -351,7 +326,7 @@ def scenario_bad_input(rig: Rig, n: int) -> Row:
         if len(got) != rig.sent[key] or any(o.topic != wanted or o.reason != reason for o in got):
             seen = [(o.topic, o.reason) for o in got]
             row.failures.append(f"{kind}: expected {rig.sent[key]} x {wanted} {reason or ''}, got {seen}")
-    state = readyz(worker)
+    state = worker.readyz()
     if state is None or state[0] != 200:
         row.failures.append(f"worker not serving afterwards: {state}")
     if stop_worker(worker) != 0:
@@ -380,7 +355,7 @@ def scenario_sigkill_restart(rig: Rig, n: int) -> Row:
 def scenario_group_failover(rig: Rig, n: int) -> Row:
     rig.publish(good_articles(n, "fail"))
     first, second = rig.start_worker("w1"), rig.start_worker("w2")
-    if not (wait_ready(first) and wait_ready(second)):
+    if not (first.wait_ready() and second.wait_ready()):
         row = rig.row("group-failover", None)
         row.failures.append("the two workers never were both ready")
         return row
@@ -438,10 +413,10 @@ def scenario_broker_late(rig: Rig, n: int) -> Row:
     )
     failures: list[str] = []
     deadline = time.monotonic() + 90
-    state = readyz(worker)
+    state = worker.readyz()
     while time.monotonic() < deadline and "unreachable (attempt 2)" not in worker.log_text():
         time.sleep(0.3)
-        state = readyz(worker)
+        state = worker.readyz()
     if worker.proc.poll() is not None:
         failures.append(f"worker exited {worker.proc.returncode} while the broker was down")
     if state is None or state[0] != 503 or state[1]["checks"]["broker"]["ok"]:

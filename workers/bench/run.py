@@ -19,13 +19,8 @@ import asyncio
 import os
 import platform
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +31,7 @@ import orjson
 from workers import __version__
 from workers.bench import corpus as corpus_mod
 from workers.bench.kafka import Record, create_topics, fill, read_all, relay, throughput
-from workers.broker import FAST_GROUP_ENV, free_port
+from workers.local_worker import LocalWorker, TopicNames
 from workers.pipeline.runner import Pipeline
 from workers.settings import KafkaSettings, WorkerSettings
 
@@ -54,83 +49,18 @@ class BenchConfig:
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="khabar-bench-")))
 
 
-@dataclass
-class Topics:
-    input: str
-    output: str
-    dlq: str
-    group: str
-
-    @classmethod
-    def fresh(cls, mode: str) -> Topics:
-        tag = f"{mode}-{uuid.uuid4().hex[:6]}"
-        return cls(f"bench-raw-{tag}", f"bench-out-{tag}", f"bench-dlq-{tag}", f"bench-{tag}")
-
-
 def records_of(articles: Sequence[dict[str, Any]]) -> list[Record]:
     return [(a["id"].encode(), orjson.dumps(a)) for a in articles]
 
 
 # -- worker processes ------------------------------------------------------------------------
-class Worker:
-    def __init__(self, kafka: KafkaSettings, topics: Topics, log: Path, env: dict[str, str]) -> None:
-        self.port = free_port()
-        full_env = (
-            os.environ
-            | FAST_GROUP_ENV
-            | {
-                "KHABAR_BROKER": kafka.broker,
-                "KHABAR_INPUT_TOPIC": topics.input,
-                "KHABAR_OUTPUT_TOPIC": topics.output,
-                "KHABAR_DLQ_TOPIC": topics.dlq,
-                "KHABAR_GROUP_ID": topics.group,
-                "KHABAR_METRICS_PORT": str(self.port),
-                "KHABAR_LOG_LEVEL": "WARNING",
-            }
-            | env
-        )
-        self.log = log
-        with log.open("wb") as fh:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "workers", "worker"],
-                env=full_env,
-                stdout=fh,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-            )
+def start_worker(kafka: KafkaSettings, topics: TopicNames, log: Path, env: dict[str, str]) -> LocalWorker:
+    return LocalWorker(kafka.broker, topics, log, {"KHABAR_LOG_LEVEL": "WARNING"} | env)
 
-    def ready(self) -> bool:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/readyz", timeout=2) as resp:
-                return bool(resp.status == 200)
-        except (urllib.error.URLError, OSError):
-            return False
 
-    def wait_ready(self, timeout: float = 180) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"worker exited {self.proc.returncode}: {self.log.read_text()[-2000:]}")
-            if self.ready():
-                return
-            time.sleep(0.2)
-        raise RuntimeError(f"worker not ready after {timeout:.0f}s: {self.log.read_text()[-2000:]}")
-
-    def peak_rss_bytes(self) -> int:
-        """The kernel's high-water mark of the process's resident memory (VmHWM)."""
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-        return 0
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+def wait_ready(worker: LocalWorker, timeout: float = 180) -> None:
+    if not worker.wait_ready(timeout):
+        raise RuntimeError(f"worker not ready after {timeout:.0f}s: {worker.log_text()[-2000:]}")
 
 
 # -- the modes -----------------------------------------------------------------------------------
@@ -157,16 +87,16 @@ def stream_mode(
     are published at once: throughput runs from that moment to the last output, which counts
     the first batch's work too (NLP modes publish in bursts of a batch).
     """
-    topics = Topics.fresh(name)
+    topics = TopicNames.fresh(name)
     asyncio.run(create_topics(kafka, [topics.input, topics.output, topics.dlq], cfg.partitions))
     if backlog_first:
         asyncio.run(fill(kafka, topics.input, records))
-    procs = [Worker(kafka, topics, cfg.workdir / f"{name}-{i}.log", env) for i in range(workers)]
+    procs = [start_worker(kafka, topics, cfg.workdir / f"{name}-{i}.log", env) for i in range(workers)]
     try:
         started_ms = 0
         if not backlog_first:
             for p in procs:
-                p.wait_ready()
+                wait_ready(p)
             time.sleep(1.0)  # let a rebalance triggered by the last joiner settle
             started_ms = int(time.time() * 1000)
             asyncio.run(fill(kafka, topics.input, records))
@@ -174,7 +104,7 @@ def stream_mode(
         rss = [p.peak_rss_bytes() for p in procs]
     finally:
         for p in procs:
-            p.stop()
+            p.stop(timeout=60)
     if len(arrivals) < len(records):
         raise RuntimeError(f"{name}: only {len(arrivals)} of {len(records)} records came out")
     if backlog_first:
@@ -184,7 +114,7 @@ def stream_mode(
 
 
 def raw_transport(kafka: KafkaSettings, cfg: BenchConfig, records: Sequence[Record]) -> float:
-    topics = Topics.fresh("raw")
+    topics = TopicNames.fresh("raw")
     asyncio.run(create_topics(kafka, [topics.input, topics.output], cfg.partitions))
     asyncio.run(fill(kafka, topics.input, records))
     asyncio.run(relay(kafka, topics.input, topics.output, len(records), within_s=300))
@@ -216,18 +146,18 @@ def latency_at(
     kafka: KafkaSettings, cfg: BenchConfig, records: Sequence[Record], rate: float, env: dict[str, str]
 ) -> list[float]:
     """End-to-end seconds per article with one worker fed at ``rate`` articles/s."""
-    topics = Topics.fresh("latency")
+    topics = TopicNames.fresh("latency")
     asyncio.run(create_topics(kafka, [topics.input, topics.output, topics.dlq], cfg.partitions))
-    worker = Worker(kafka, topics, cfg.workdir / "latency.log", env)
+    worker = start_worker(kafka, topics, cfg.workdir / "latency.log", env)
     try:
-        worker.wait_ready()
+        wait_ready(worker)
         count = min(len(records), max(20, int(rate * cfg.latency_seconds)))
         sent = records[:count]
         asyncio.run(fill(kafka, topics.input, sent, rate=rate))
         outputs = asyncio.run(read_all(kafka, topics.output, count, within_s=120 + count / max(rate, 1)))
         inputs = asyncio.run(read_all(kafka, topics.input, count, within_s=60))
     finally:
-        worker.stop()
+        worker.stop(timeout=60)
     sent_at = {a.key: a.timestamp_ms for a in inputs}
     return [(a.timestamp_ms - sent_at[a.key]) / 1000 for a in outputs if a.key in sent_at]
 
