@@ -60,6 +60,16 @@ class PartitionRange:
         return f"{self.first}→{self.last + 1}"
 
 
+async def _start(client: AIOKafkaConsumer | AIOKafkaProducer, broker: str, connect_timeout_s: float) -> None:
+    """Start ``client`` within ``connect_timeout_s``, or stop it and raise ``OpsError``."""
+    try:
+        async with asyncio.timeout(connect_timeout_s):
+            await client.start()
+    except (KafkaError, OSError, TimeoutError) as exc:
+        await client.stop()
+        raise _unreachable(broker, connect_timeout_s, exc) from exc
+
+
 @asynccontextmanager
 async def kafka_consumer(
     settings: KafkaSettings, connect_timeout_s: float = CONNECT_TIMEOUT_S
@@ -71,12 +81,7 @@ async def kafka_consumer(
         auto_offset_reset="earliest",
         **aiokafka_options(settings),
     )
-    try:
-        async with asyncio.timeout(connect_timeout_s):
-            await consumer.start()
-    except (KafkaError, OSError, TimeoutError) as exc:
-        await consumer.stop()
-        raise _unreachable(settings.broker, connect_timeout_s, exc) from exc
+    await _start(consumer, settings.broker, connect_timeout_s)
     try:
         yield consumer
     finally:
@@ -89,12 +94,7 @@ async def kafka_producer(
 ) -> AsyncIterator[AIOKafkaProducer]:
     """A started producer that waits for every in-sync replica (acks=all)."""
     producer = AIOKafkaProducer(acks="all", linger_ms=5, **aiokafka_options(settings))
-    try:
-        async with asyncio.timeout(connect_timeout_s):
-            await producer.start()
-    except (KafkaError, OSError, TimeoutError) as exc:
-        await producer.stop()
-        raise _unreachable(settings.broker, connect_timeout_s, exc) from exc
+    await _start(producer, settings.broker, connect_timeout_s)
     try:
         yield producer
     finally:
