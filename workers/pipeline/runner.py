@@ -197,14 +197,6 @@ class Pipeline:
             outcomes[item.index] = self._back(item)
         return [o for o in outcomes if o is not None]
 
-    def enrich(self, article: Article) -> dict[str, Any]:
-        """Enrich an already validated article (the offline path); raises on a stage failure."""
-        t = time.perf_counter()
-        outcome = self._enrich_validated(article, t)
-        if isinstance(outcome, DeadLetter):
-            raise Rejected(outcome.reason, outcome.detail, outcome.stage)
-        return outcome.event
-
     # -- the three phases ---------------------------------------------------------------------
     def _front(self, index: int, value: bytes | None) -> _Pending | DeadLetter:
         """decode -> validate -> language, under the article's budget."""
@@ -299,20 +291,6 @@ class Pipeline:
         except Exception as exc:  # a stage's bug dead-letters one article, naming the stage
             return DeadLetter.crashed(stage, exc, article.id)
         return Enriched(key=article.id.encode("utf-8"), value=value, event=event)
-
-    def _enrich_validated(self, article: Article, t0: float) -> Outcome:
-        stage = self.language.name
-        try:
-            with budget.article_budget(self.article_budget_s):
-                language = self.language(article)
-                budget.check(stage)
-        except Rejected as rej:
-            return DeadLetter.rejected(rej, article.id)
-        except Exception as exc:
-            return DeadLetter.crashed(stage, exc, article.id)
-        item = _Pending(0, article, language, t0)
-        self._tag([item])
-        return self._back(item)
 
 
 #: Most characters (titles + bodies) handed to the tagger in one call; a longer article is
