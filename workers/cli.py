@@ -13,22 +13,10 @@ import click
 from workers import __version__
 from workers.bench.cli import bench
 from workers.broker import BrokerError, EmbeddedBroker
+from workers.cli_options import broker_option, progress_option, settings_from, show_progress
 from workers.ner.cli import models
 from workers.observability.logs import configure_logging
 from workers.ops.commands import dlq, replay
-from workers.settings import WorkerSettings
-
-
-def settings_from(**flags: Any) -> WorkerSettings:
-    """Environment first, then the flags the user actually gave."""
-    return WorkerSettings(**{k: v for k, v in flags.items() if v is not None})
-
-
-broker_option = click.option(
-    "--broker",
-    metavar="HOST:PORT[,...]",
-    help="Kafka bootstrap servers. Env: KHABAR_BROKER. Default: 127.0.0.1:9092.",
-)
 
 
 def topic_options(f: Any) -> Any:
@@ -160,9 +148,7 @@ def _exit_with(message: str, code: int) -> click.ClickException:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @broker_option
 @click.option("--topic", help="Topic to publish to. Env: KHABAR_INPUT_TOPIC [articles.raw].")
-@click.option(
-    "--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal)."
-)
+@progress_option
 def produce(file: Path, broker: str | None, topic: str | None, progress: bool | None) -> None:
     """Publish raw articles from a JSON Lines FILE, one record per line, keyed by article id.
 
@@ -173,7 +159,7 @@ def produce(file: Path, broker: str | None, topic: str | None, progress: bool | 
 
     settings = settings_from(broker=broker, input_topic=topic)
     configure_logging("WARNING")
-    show = sys.stderr.isatty() if progress is None else progress
+    show = show_progress(progress)
     with file.open("rb") as fh:
         sent = asyncio.run(
             produce_records(
@@ -199,9 +185,7 @@ def produce(file: Path, broker: str | None, topic: str | None, progress: bool | 
 )
 @click.option("--max-body-chars", type=int, help="Longer bodies are rejected. Env: KHABAR_MAX_BODY_CHARS.")
 @click.option("--ner/--no-ner", default=None, help="Tag named entities with Stanza. Env: KHABAR_NER [on].")
-@click.option(
-    "--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal)."
-)
+@progress_option
 def enrich(
     file: Path, output: Path, max_body_chars: int | None, ner: bool | None, progress: bool | None
 ) -> None:
@@ -218,7 +202,7 @@ def enrich(
 
     settings = settings_from(max_body_chars=max_body_chars, ner=ner)
     configure_logging("WARNING")
-    show = sys.stderr.isatty() if progress is None else progress
+    show = show_progress(progress)
     # Counting reads the file once more: only for a regular file, never a pipe (<(...), a FIFO).
     total = count_nonblank_lines(file) if str(file) != "-" and file.is_file() else None
     try:

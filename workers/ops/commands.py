@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, get_args
 
 import click
 
+from workers.cli_options import broker_option, progress_option, settings_from, show_progress
 from workers.ops.positions import Position, before, parse_position
-from workers.settings import WorkerSettings
 
 
 class PositionParam(click.ParamType):
@@ -36,21 +35,12 @@ class PositionParam(click.ParamType):
 POSITION = PositionParam()
 
 
-def _settings(**flags: Any) -> WorkerSettings:
-    """Environment (``KHABAR_*``) first, then the flags actually given."""
-    return WorkerSettings(**{k: v for k, v in flags.items() if v is not None})
-
-
 def _quiet_logs() -> None:
     """Errors reach the user as one message each; aiokafka would log them a second time."""
     from workers.observability.logs import configure_logging
 
     configure_logging("ERROR")
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
-
-
-def _show_progress(progress: bool | None) -> bool:
-    return sys.stderr.isatty() if progress is None else progress
 
 
 def render_table(header: Sequence[str], rows: Sequence[Sequence[str | int]]) -> str:
@@ -66,16 +56,6 @@ def render_table(header: Sequence[str], rows: Sequence[Sequence[str | int]]) -> 
     return "\n".join(line(row) for row in cells)
 
 
-_broker = click.option(
-    "--broker",
-    metavar="HOST:PORT[,...]",
-    help="Kafka bootstrap servers. Env: KHABAR_BROKER. Default: 127.0.0.1:9092.",
-)
-_progress = click.option(
-    "--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal)."
-)
-
-
 def _reasons() -> str:
     """The dead-letter reasons khabar writes (kept light: ``khabar --help`` imports this module)."""
     from workers.pipeline.errors import Reason
@@ -89,7 +69,7 @@ def dlq() -> None:
 
 
 @dlq.command("replay")
-@_broker
+@broker_option
 @click.option("--dlq-topic", help="Dead-letter topic to read. Env: KHABAR_DLQ_TOPIC [articles.dlq].")
 @click.option(
     "--to-topic",
@@ -117,7 +97,7 @@ def dlq() -> None:
 )
 @click.option("--limit", type=click.IntRange(min=1), help="Re-publish at most N records.")
 @click.option("--dry-run", is_flag=True, help="Read and count what would be replayed; publish nothing.")
-@_progress
+@progress_option
 def dlq_replay(
     broker: str | None,
     dlq_topic: str | None,
@@ -163,7 +143,7 @@ def dlq_replay(
     from workers.ops.dlq import ReasonFilter, replay_dead_letters, summary_rows
     from workers.ops.reader import OpsError
 
-    settings = _settings(broker=broker, dlq_topic=dlq_topic, input_topic=to_topic)
+    settings = settings_from(broker=broker, dlq_topic=dlq_topic, input_topic=to_topic)
     _quiet_logs()
     chosen = ReasonFilter.of(reasons, exclude_reason)
     for odd in chosen.unfamiliar():
@@ -179,7 +159,7 @@ def dlq_replay(
                 start=start,
                 limit=limit,
                 dry_run=dry_run,
-                progress=_show_progress(progress),
+                progress=show_progress(progress),
             )
         )
     except OpsError as exc:
@@ -202,7 +182,7 @@ dlq_replay.help = (dlq_replay.help or "").replace("{reasons}", _reasons())
 @click.command(
     "replay", short_help="Re-enrich past articles with the current models (after a model upgrade)."
 )
-@_broker
+@broker_option
 @click.option("--input-topic", help="Raw articles topic to re-read. Env: KHABAR_INPUT_TOPIC [articles.raw].")
 @click.option("--output-topic", help="Enriched events topic. Env: KHABAR_OUTPUT_TOPIC [articles.enriched].")
 @click.option("--dlq-topic", help="Dead-letter topic. Env: KHABAR_DLQ_TOPIC [articles.dlq].")
@@ -234,7 +214,7 @@ dlq_replay.help = (dlq_replay.help or "").replace("{reasons}", _reasons())
 @click.option(
     "--dry-run", is_flag=True, help="Read and enrich, publish nothing; the summary shows what would be."
 )
-@_progress
+@progress_option
 def replay(
     start: Position,
     stop: Position,
@@ -277,7 +257,7 @@ def replay(
 
     if not before(start, stop):
         raise click.UsageError(f"--to ({stop}) must come after --from ({start})")
-    settings = _settings(**flags)
+    settings = settings_from(**flags)
     _quiet_logs()
     try:
         report = asyncio.run(
@@ -288,7 +268,7 @@ def replay(
                 stop,
                 partitions=partitions,
                 dry_run=dry_run,
-                progress=_show_progress(progress),
+                progress=show_progress(progress),
             )
         )
     except (OpsError, ModelMissingError) as exc:
