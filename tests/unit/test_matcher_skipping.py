@@ -200,3 +200,31 @@ def test_the_samples_exercise_the_memo(gazetteer: Gazetteer) -> None:
     for text in SAMPLES:
         find_candidates(text, "body", gazetteer)
     assert any(hit is not None for hit in gazetteer.match_memo.values())
+
+
+def test_continues_is_may_start_of_the_two_words(gazetteer: Gazetteer) -> None:
+    pairs = [
+        ("new", "york"),
+        ("new", "dog"),
+        ("tel", "aviv"),
+        ("rio", "de"),
+        ("st", "louis"),
+        ("n", "j"),
+        ("the", "hague"),
+        ("ابو", "ظبي"),
+        ("تل", "ابيب"),
+        ("new york", "times"),
+        ("dog", "new"),
+    ]
+    for first, second in pairs:
+        assert gazetteer.continues(first, second) == gazetteer.may_start(f"{first} {second}"), (first, second)
+    assert gazetteer.continues("new", "york") and not gazetteer.continues("new", "dog")
+
+
+def test_continues_agrees_with_may_start_over_indexed_keys(gazetteer: Gazetteer) -> None:
+    keys = sorted(k for k in gazetteer._names if " " in k)[::50]  # every 50th multi-word name
+    firsts = [k.split(" ")[0] for k in keys]
+    seconds = [k.split(" ")[1] for k in keys]
+    # Each name's own first two words, and each first word with another name's second word.
+    for first, second in [*zip(firsts, seconds, strict=True), *zip(firsts, reversed(seconds), strict=True)]:
+        assert gazetteer.continues(first, second) == gazetteer.may_start(f"{first} {second}"), (first, second)

@@ -62,6 +62,7 @@ class Gazetteer:
         "_marked",
         "_names",
         "_prefixes",
+        "_seconds",
         "match_memo",
         "max_words",
         "token_memo",
@@ -84,6 +85,7 @@ class Gazetteer:
         self._capitals = frozenset(capitals)
         self._marked = dict(marked or {})
         prefixes: set[str] = set()
+        seconds: dict[str, set[str]] = {}
         max_words = 1
         for key in (*self._names, *self._acronyms, *self._after_name, *self._blocked):
             if " " not in key:
@@ -92,9 +94,13 @@ class Gazetteer:
             max_words = max(max_words, len(words))
             for n in range(1, len(words)):
                 prefixes.add(" ".join(words[:n]))
+            # A two-word after-name abbreviation is looked up whole, never widened into.
+            if len(words) > 2 or key in self or key in self._blocked:
+                seconds.setdefault(words[0], set()).add(words[1])
         # Word prefixes of multi-word keys let the matcher stop widening an n-gram as soon as
         # no name can continue it, instead of trying every width up to max_words.
         self._prefixes = frozenset(prefixes)
+        self._seconds = {first: frozenset(words) for first, words in seconds.items()}
         self.max_words = max_words
         # Keys that some blocked phrase or after-name abbreviation begins with (whole words), so
         # the matcher can tell from one word that no such phrase can start there.
@@ -266,6 +272,13 @@ class Gazetteer:
     def may_start(self, key: str) -> bool:
         """True when an ordinary name, an acronym or a blocked phrase is ``key`` or starts with it."""
         return key in self._names or key in self._acronyms or key in self._blocked or key in self._prefixes
+
+    def continues(self, first: str, second: str) -> bool:
+        """``may_start(f"{first} {second}")`` for two keys, with one look-up when both are a
+        single word (the matcher asks this at every word that begins some longer name)."""
+        if " " in first or " " in second:
+            return self.may_start(f"{first} {second}")
+        return second in self._seconds.get(first, ())
 
     def may_start_blocked(self, key: str) -> bool:
         """True when a blocked phrase (see :meth:`is_blocked`) is ``key`` or starts with it."""

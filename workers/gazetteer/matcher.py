@@ -163,7 +163,8 @@ _MATCH = 1  # some reading of the word is itself a key (a name, an acronym or a 
 _WIDEN = 2  # some reading begins longer keys: only a next word can make it a name
 _AFTER = 4  # an after-name abbreviation (Calif., N.J., TX) is or begins with it
 _STORM = 8  # a storm word (Hurricane)
-_ALONE = 16  # _MATCH without _WIDEN, not in capitals: what _match_at finds depends on the word only
+#: Not in capitals: what _match_at finds at the word alone (width 1) depends on the word only.
+_PLAIN = 16
 _CAN_START = _MATCH | _WIDEN | _AFTER
 #: The per-gazetteer memo of token flags is emptied when it grows past this many texts.
 _MEMO_MAX = 200_000
@@ -173,14 +174,13 @@ def _token_flags(texts: list[str], gazetteer: Gazetteer) -> list[int]:
     """Flags of each token text, from the gazetteer's memo (news vocabulary repeats)."""
     memo = gazetteer.token_memo
     flags: list[int | None] = list(map(memo.get, texts))
-    if None in flags:
-        if len(memo) > _MEMO_MAX:
-            memo.clear()
-        for k, value in enumerate(flags):
-            if value is None:
-                text = texts[k]
-                flags[k] = memo[text] = _flags_of(text, gazetteer)
-    return flags  # type: ignore[return-value]  # no None is left
+    if None not in flags:
+        return flags  # type: ignore[return-value]  # no None in it
+    if len(memo) > _MEMO_MAX:
+        memo.clear()
+    for text in set(texts).difference(memo):
+        memo[text] = _flags_of(text, gazetteer)
+    return list(map(memo.__getitem__, texts))
 
 
 def _flags_of(text: str, gazetteer: Gazetteer) -> int:
@@ -206,12 +206,10 @@ def _flags_of(text: str, gazetteer: Gazetteer) -> int:
         if gazetteer.is_prefix(reading):
             flags |= _WIDEN
     cased, upper = _case_shape(text)
-    # No widening, and no look at the text around (only a word in capitals has its dateline
-    # read; an Arabic word with any cased letter is left out rather than reasoned about).
-    if flags & (_MATCH | _WIDEN) == _MATCH and not (
-        cased >= 2 and cased == upper if not is_arabic(text) else cased
-    ):
-        flags |= _ALONE
+    # No look at the text around: only a word in capitals has its dateline read; an Arabic
+    # word with any cased letter is left out rather than reasoned about.
+    if flags & _MATCH and not (cased >= 2 and cased == upper if not is_arabic(text) else cased):
+        flags |= _PLAIN
     return flags
 
 
@@ -239,13 +237,24 @@ def _may_match(
         nxt = i + 1
         if nxt >= tokens.count or nxt in in_hashtag:
             return False
-        second = normalize_token(tokens.texts[nxt])
-        if not second:
-            return False
-        first = tokens.texts[i]
-        if any(gazetteer.may_start(f"{r} {second}") for r in _readings(first, normalize_token(first))):
+        if _continued(tokens, i, gazetteer):
             return _JOINER.fullmatch(text, tokens.bounds[2 * i + 1], tokens.bounds[2 * nxt]) is not None
     return False
+
+
+def _continued(tokens: _Tokens, i: int, gazetteer: Gazetteer) -> bool:
+    """Whether token i and the next word begin some indexed key in one of the first's readings.
+
+    When they do not, :func:`_match_at` cannot widen past token i whatever lies between them.
+    """
+    nxt = i + 1
+    if nxt >= tokens.count:
+        return False
+    second = normalize_token(tokens.texts[nxt])
+    if not second:
+        return False
+    first = tokens.texts[i]
+    return any(gazetteer.continues(r, second) for r in _readings(first, normalize_token(first)))
 
 
 def find_mentions(text: str, field: TextField, gazetteer: Gazetteer) -> list[tuple[Span, tuple[Place, ...]]]:
@@ -305,7 +314,9 @@ def find_candidates(text: str, field: TextField, gazetteer: Gazetteer) -> list[M
             last_end = end
             i += width
             continue
-        if flags[i] & _ALONE:
+        if flags[i] & _PLAIN and not (flags[i] & _WIDEN and _continued(tokens, i, gazetteer)):
+            # No longer name can start here, so what is found is the word's own reading: the
+            # same wherever the word stands.
             word = tokens.texts[i]
             alone = gazetteer.match_memo
             if word in alone:
@@ -464,8 +475,8 @@ def _camel_parts(word: str) -> list[str]:
 def _storm_names(tokens: _Tokens, flags: list[int], in_hashtag: set[int]) -> frozenset[str]:
     """Keys of names that follow a storm word anywhere in the text (Hurricane Harvey)."""
     names: set[str] = set()
-    for i in range(tokens.count - 1):
-        if not flags[i] & _STORM or i in in_hashtag:
+    for i in compress(range(tokens.count - 1), map(_STORM.__and__, flags)):
+        if i in in_hashtag:
             continue
         nxt = tokens[i + 1]
         if nxt.key in _STORMS or (is_cased(nxt.text[0]) and not nxt.text[0].isupper()):
@@ -704,17 +715,17 @@ def _filter_person(
     Towns and small divisions (a parish, a sheading) are judged; a big place is spared unless
     the word is only one of its alternate names (Sam for Damascus, Luck for Lutsk).
     """
-    small = [
-        p for p in places if p.kind in ("city", "admin1") and not _big_by_name(p, tokens[i].key, gazetteer)
-    ]
-    towns = [p for p in places if p.kind == "city"]
-    if not small and not towns:
-        return places
     token = tokens[i]
+    small: list[Place] | None = None  # worked out only when needed (most mentions are kept)
+    if not any(p.kind == "city" for p in places):
+        small = _small_places(places, token.key, gazetteer)
+        if not small:
+            return places
     prev = tokens[i - 1] if i > 0 and _spaced(text, tokens[i - 1], token) else None
     nxt = tokens[i + 1] if i + 1 < tokens.count and _spaced(text, token, tokens[i + 1]) else None
     if prev is not None and prev.key in HONORIFICS and prev.text[:1].isupper():
         # Mr Stewart, President Lincoln, Gen. Allen: whatever the town's size.
+        small = _small_places(places, token.key, gazetteer) if small is None else small
         return tuple(p for p in places if p.kind != "city" and p not in small)
     person = False
     if (prev is not None and prev.key in SPEECH_VERBS) or (nxt is not None and nxt.key in SPEECH_VERBS):
@@ -729,7 +740,15 @@ def _filter_person(
         person = True  # "praises Harvey", "First aid": a word or a name, not the small town
     if not person:
         return places
-    return tuple(p for p in places if p not in small)
+    small = _small_places(places, token.key, gazetteer) if small is None else small
+    # By identity: small holds some of these very objects, and candidates are never repeated.
+    ruled_out = set(map(id, small))
+    return tuple(p for p in places if id(p) not in ruled_out)
+
+
+def _small_places(places: tuple[Place, ...], key: str, gazetteer: Gazetteer) -> list[Place]:
+    """The towns and divisions among ``places`` that a person's name can rule out."""
+    return [p for p in places if p.kind in ("city", "admin1") and not _big_by_name(p, key, gazetteer)]
 
 
 def _big_by_name(place: Place, key: str, gazetteer: Gazetteer) -> bool:
