@@ -40,6 +40,7 @@ def test_quantiles_and_targets() -> None:
         "full_worker_aps": 5.4,
         "two_workers_aps": 9.0,
         "non_nlp_aps": 1900.0,
+        "non_nlp_stage_us": {"decode": 20.0, "language": 310.4, "locations": 1204.6},
         "ratio_full_over_nlp": 0.9,
         "ratio_passthrough_over_raw": 0.25,
         "two_workers_over_one": 1.67,
@@ -69,3 +70,4 @@ def test_quantiles_and_targets() -> None:
     }
     text = report(result)
     assert "MISSED" in text and "10,000" in text and "peak RSS per worker: 400 MiB" in text
+    assert "non-NLP µs per article: decode 20, language 310, locations 1,205" in text

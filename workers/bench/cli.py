@@ -86,10 +86,12 @@ def report(result: dict[str, Any]) -> str:
     ]
     targets = render_table(["ratio", "value", "target", ""], target_rows)
     m, c, r = result["machine"], result["corpus"], result
+    stage_times = ", ".join(f"{stage} {us:,.0f}" for stage, us in r.get("non_nlp_stage_us", {}).items())
     extra = (
         f"latency at {r['latency_offered_aps']:.1f} articles/s offered: p50 {r['latency_p50_s']:.3f}s, "
         f"p99 {r['latency_p99_s']:.3f}s ({r['latency_samples']} articles)\n"
         f"peak RSS per worker: {r['peak_rss_bytes'] / 2**20:.0f} MiB\n"
+        f"non-NLP µs per article: {stage_times}\n"
         f"machine: {m['cpu']}, {m['cores']} cores, {m['memory_bytes'] / 2**30:.0f} GiB, "
         f"Python {m['python']}\n"
         f"corpus: {c['articles']} articles ({c['nlp_articles']} in NLP modes), {', '.join(c['languages'])}, "
