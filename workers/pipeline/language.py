@@ -162,23 +162,27 @@ class FastRanker:
     #: Deeper automata (longer n-grams) than this are left to the library.
     MAX_DEPTH = 16
 
-    def __init__(self, ident: LanguageIdentifier, depth: int) -> None:
+    def __init__(self, ident: LanguageIdentifier, depth: int, idle: int) -> None:
         self._ident = ident
         self._depth = depth
-        self._nextmove_list: Any = ident.tk_nextmove
-        self._rowbase_list: list[int] = ident._rowbase
-        self._output_list: list[int] = list(ident.tk_output)
+        # Windows starting before the text read this byte first, which keeps the automaton in
+        # its initial state: every byte then ends a full window, no separate walk for the head.
+        self._pad = bytes([idle]) * (depth - 1)
         nextmove = np.frombuffer(ident.tk_nextmove, dtype=np.uint32)
         rowbase = np.asarray(ident._rowbase, dtype=np.int32)
+        self._root = int(rowbase[0])
         self._nextmove = nextmove
         # The row offset of the state each move leads to: one look-up per byte instead of two.
         self._step = rowbase[nextmove]
         # The first two moves from the initial state, in one look-up by the byte pair.
         pairs = np.arange(1 << 16, dtype=np.int32)
-        self._root2 = self._step[self._step[pairs >> 8] + (pairs & 0xFF)]
+        self._root2 = self._step[self._step[self._root + (pairs >> 8)] + (pairs & 0xFF)]
         self._output = np.asarray(ident.tk_output, dtype=np.intp)
         self._table = np.ascontiguousarray(ident.nb_ptc, dtype=np.float32)
         self._prior = ident.nb_pc
+        # log1p is elementwise: looking up the float32 log1p of each count gives the very values
+        # np.log1p computes on the float32 counts, without evaluating it a thousand times.
+        self._log1p = np.log1p(np.arange(_LOG1P_COUNTS, dtype=np.float32))
         self._classes: list[str] = list(ident.nb_classes)
         self._alias_pairs: list[tuple[int, int]] = list(ident._alias_pairs)
         self._norm_probs: bool = ident._norm_probs
@@ -190,7 +194,10 @@ class FastRanker:
             depth = _automaton_depth(ident)
             if depth is None or depth > cls.MAX_DEPTH or not 0 < ident.tk_nextmove.itemsize <= 4:
                 return None
-            return cls(ident, depth)
+            idle = _idle_byte(ident)
+            if idle is None:
+                return None
+            return cls(ident, depth, idle)
         except (AttributeError, TypeError, ValueError):  # another py3langid than the one pinned
             log.warning("language: py3langid's internals differ, using its own (slower) scoring")
             return None
@@ -213,9 +220,10 @@ class FastRanker:
         data: bytes = self._ident._encode(text)
         scores = self._raw_scores(data)
         if self._norm_probs:
+            # ndarray.max and .sum are these reductions behind a Python wrapper.
             scores *= 1.0 / math.sqrt(len(data) or 1)
-            np.exp(scores - scores.max(), out=scores)
-            scores /= scores.sum()
+            np.exp(scores - np.maximum.reduce(scores), out=scores)
+            scores /= np.add.reduce(scores)
         for i, j in self._alias_pairs:
             if self._norm_probs:
                 scores[i] += scores[j]
@@ -228,27 +236,21 @@ class FastRanker:
     def _features(self, data: bytes) -> Any:
         """The feature index at each byte that completes one, in text order."""
         depth = self._depth
-        head: list[int] = []
-        state = 0
-        for byte in data[: depth - 1]:
-            state = self._nextmove_list[self._rowbase_list[state] + byte]
-            head.append(self._output_list[state])
-        found = np.asarray(head, dtype=np.intp)
-        if len(data) >= depth:
-            values = np.frombuffer(data, dtype=np.uint8)
-            windows = len(data) - depth + 1
-            if depth >= 3:
-                wide = values.astype(np.int32)
-                rows = self._root2[(wide[:windows] << 8) | wide[1 : windows + 1]]
-                start = 2
-            else:
-                rows = np.zeros(windows, dtype=np.int32)
-                start = 0
-            step = self._step
-            for k in range(start, depth - 1):
-                rows = step[rows + values[k : k + windows]]
-            states = self._nextmove[rows + values[depth - 1 : depth - 1 + windows]]
-            found = np.concatenate((found, self._output[states]))
+        windows = len(data)
+        padded = self._pad + data
+        values = np.frombuffer(padded, dtype=np.uint8)
+        if depth >= 3:
+            # Overlapping big-endian byte pairs, read in place (a view with a one-byte stride).
+            pairs = np.ndarray((windows,), dtype=">u2", buffer=padded, strides=(1,))
+            rows = np.take(self._root2, pairs)
+            start = 2
+        else:
+            rows = np.full(windows, self._root, dtype=np.int32)
+            start = 0
+        step = self._step
+        for k in range(start, depth - 1):
+            rows = np.take(step, rows + values[k : k + windows])
+        found = np.take(self._output, np.take(self._nextmove, rows + values[depth - 1 : depth - 1 + windows]))
         return found[found >= 0]
 
     def _raw_scores(self, data: bytes) -> Any:
@@ -270,7 +272,11 @@ class FastRanker:
         leading = at == positions
         counts = np.bincount(at, minlength=size)[leading]
         index = features[leading]
-        return np.log1p(counts.astype(np.float32)) @ np.take(self._table, index, axis=0) + self._prior
+        if size < _LOG1P_COUNTS:
+            weights = np.take(self._log1p, counts)
+        else:
+            weights = np.log1p(counts.astype(np.float32))
+        return weights @ np.take(self._table, index, axis=0) + self._prior
 
     def _buffers(self, size: int) -> tuple[Any, Any]:
         """Per thread: a slot per feature (never cleared: only slots just written are read)
@@ -285,6 +291,9 @@ class FastRanker:
             positions = local.positions = np.arange(max(size, 2 * len(positions)), dtype=np.intp)
         return first, positions
 
+
+#: Counts below this take their log1p from a table (a count is at most the number of features).
+_LOG1P_COUNTS = 1 << 13
 
 #: py3langid's floor for a score with no evidence (``RAW_FLOOR``).
 _RAW_FLOOR = float(np.finfo(np.float32).min)
@@ -312,6 +321,16 @@ def _automaton_depth(ident: LanguageIdentifier) -> int | None:
         frontier = new.astype(np.intp)
 
 
+def _idle_byte(ident: LanguageIdentifier) -> int | None:
+    """A byte that leaves the initial state as it is, the state completing no feature (a byte
+    no n-gram starts with: UTF-8 never uses 0xFF, for one); None if there is none."""
+    start = ident._rowbase[0]
+    if ident.tk_output[0] >= 0:
+        return None
+    idle = [byte for byte in range(256) if ident.tk_nextmove[start + byte] == 0]
+    return idle[-1] if idle else None
+
+
 @functools.cache
 def _ranker(languages: frozenset[str] | None) -> FastRanker | None:
     return FastRanker.create(_identifier(languages))
@@ -329,10 +348,9 @@ class _Folding:
     """LanguageStage.rank's merge of varieties into macrolanguages, on a vector of scores.
 
     ``rank`` adds a macrolanguage's varieties up in float64 from 0.0, best first; floating-point
-    addition is commutative but not associative, so each code's columns are sorted by score and
-    added in that order (0.0 pads codes with fewer varieties: adding it changes nothing), which
-    gives the same sums bit for bit. Codes are kept in label order here, where ``rank`` orders
-    ties by first appearance, so callers fall back to ``rank`` whenever a tie could matter.
+    addition is not associative, so a code's varieties are added here in that same order,
+    which gives the same sums bit for bit. Codes are kept in label order here, where ``rank``
+    orders ties by first appearance, so callers fall back to ``rank`` when a tie could matter.
     """
 
     def __init__(self, classes: list[str]) -> None:
@@ -344,22 +362,19 @@ class _Folding:
                 columns.append(column)
         self.codes: list[str] = list(members)
         self.index: dict[str, int] = {code: i for i, code in enumerate(self.codes)}
-        width = max(len(columns) for columns in members.values())
-        padded = [columns + [-1] * (width - len(columns)) for columns in members.values()]
-        self._columns = np.array([[max(c, 0) for c in row] for row in padded], dtype=np.intp)
-        self._present = np.array([[c >= 0 for c in row] for row in padded], dtype=bool)
-        self._width = width
+        self._first = itemgetter(*[columns[0] for columns in members.values()])
+        self._varieties = [(i, columns) for i, columns in enumerate(members.values()) if len(columns) > 1]
 
-    def __call__(self, scores: Any) -> Any:
-        """float64 sum per code, exactly as ``rank`` adds them up."""
-        values = np.where(self._present, np.take(scores, self._columns).astype(np.float64), 0.0)
-        if self._width == 1:
-            return values[:, 0]
-        values.sort(axis=1)
-        total = values[:, -1] + values[:, -2]
-        for k in range(self._width - 3, -1, -1):
-            total += values[:, k]
-        return total
+    def __call__(self, scores: Any) -> list[float]:
+        """The sum per code, in ``codes`` order, exactly as ``rank`` adds them up."""
+        values: list[float] = scores.tolist()
+        merged: list[float] = list(self._first(values))
+        for i, columns in self._varieties:
+            total = 0.0
+            for value in sorted([values[c] for c in columns], reverse=True):
+                total += value
+            merged[i] = total
+        return merged
 
 
 class LanguageStage:
@@ -401,11 +416,10 @@ class LanguageStage:
             return None
         folding = self._folding
         merged = folding(self._fast.scores(sample))
-        top = int(merged.argmax())
-        confidence = float(merged[top])
-        if np.count_nonzero(merged == confidence) > 1:
+        confidence = max(merged)
+        if merged.count(confidence) > 1:
             return None
-        best = folding.codes[top]
+        best = folding.codes[merged.index(confidence)]
         if hint and hint != best and confidence < HINT_THRESHOLD:
             if confidence < NO_SIGNAL:
                 plausible = True
@@ -415,8 +429,8 @@ class LanguageStage:
                     plausible = False
                 else:
                     value = merged[at]
-                    ahead = int(np.count_nonzero(merged > value))
-                    level = int(np.count_nonzero(merged == value))
+                    ahead = sum(1 for other in merged if other > value)
+                    level = merged.count(value)
                     if ahead + level <= HINT_TOP_K:
                         plausible = True
                     elif ahead >= HINT_TOP_K:
