@@ -363,13 +363,17 @@ class _Folding:
         self.codes: list[str] = list(members)
         self.index: dict[str, int] = {code: i for i, code in enumerate(self.codes)}
         self._first = itemgetter(*[columns[0] for columns in members.values()])
-        self._varieties = [(i, columns) for i, columns in enumerate(members.values()) if len(columns) > 1]
+        # 0.0 + a + b is a + b whatever the order; three or more need rank's order.
+        self._pairs = [(i, *columns) for i, columns in enumerate(members.values()) if len(columns) == 2]
+        self._more = [(i, columns) for i, columns in enumerate(members.values()) if len(columns) > 2]
 
     def __call__(self, scores: Any) -> list[float]:
         """The sum per code, in ``codes`` order, exactly as ``rank`` adds them up."""
         values: list[float] = scores.tolist()
         merged: list[float] = list(self._first(values))
-        for i, columns in self._varieties:
+        for i, a, b in self._pairs:
+            merged[i] = values[a] + values[b]
+        for i, columns in self._more:
             total = 0.0
             for value in sorted([values[c] for c in columns], reverse=True):
                 total += value
@@ -388,10 +392,13 @@ class LanguageStage:
         self._ident = _identifier(wanted)
         self._fast = _ranker(wanted)
         self._folding = _Folding(self._fast.classes) if self._fast is not None else None
+        _word_chars()  # built now rather than in the middle of the first long article
 
     def __call__(self, article: Article) -> LanguageTag:
-        text = f"{article.title}\n{article.body}" if article.title else article.body
-        sample = clean_for_identification(text[:SAMPLE_CHARS])
+        # The sample is the first SAMPLE_CHARS of title + newline + body; a long body is not copied.
+        body = article.body[:SAMPLE_CHARS]
+        text = f"{article.title}\n{body}"[:SAMPLE_CHARS] if article.title else body
+        sample = clean_for_identification(text)
         hint = primary_subtag(article.lang_hint)
         if not sample:
             # Nothing but links, numbers and symbols: only the producer can know.
