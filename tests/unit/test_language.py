@@ -197,3 +197,13 @@ def test_fast_decision_is_the_ranking_on_any_text(text: str, hint: str | None) -
     stage = LanguageStage()
     fast = stage._decide_fast(text, hint)
     assert fast is None or fast == stage._decide(stage.rank(text), hint)
+
+
+@pytest.mark.parametrize("languages", [["en"], ["ar"], ["ar", "zh"], ["no", "uz", "en"]])
+def test_fast_decision_with_few_codes(languages: list[str]) -> None:
+    stage = LanguageStage(languages)
+    for text in ["Doha", "الدوحة", "Oslo Bergen Tromsø", "北京 上海", "Toshkent shahri"]:
+        for hint in _HINTS:
+            fast = stage._decide_fast(text, hint)
+            assert fast is None or fast == stage._decide(stage.rank(text), hint)
+            assert stage(Article(id="x", body=text, lang_hint=hint)) == stage._decide(stage.rank(text), hint)

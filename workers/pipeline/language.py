@@ -194,6 +194,8 @@ class FastRanker:
             depth = _automaton_depth(ident)
             if depth is None or depth > cls.MAX_DEPTH or not 0 < ident.tk_nextmove.itemsize <= 4:
                 return None
+            if len(ident.tk_nextmove) >= 1 << 31:  # row offsets are kept as int32
+                return None
             idle = _idle_byte(ident)
             if idle is None:
                 return None
@@ -362,7 +364,9 @@ class _Folding:
                 columns.append(column)
         self.codes: list[str] = list(members)
         self.index: dict[str, int] = {code: i for i, code in enumerate(self.codes)}
-        self._first = itemgetter(*[columns[0] for columns in members.values()])
+        firsts = [columns[0] for columns in members.values()]
+        # itemgetter of one index returns the item itself, not a 1-tuple.
+        self._first = itemgetter(*firsts) if len(firsts) > 1 else lambda values: (values[firsts[0]],)
         # 0.0 + a + b is a + b whatever the order; three or more need rank's order.
         self._pairs = [(i, *columns) for i, columns in enumerate(members.values()) if len(columns) == 2]
         self._more = [(i, columns) for i, columns in enumerate(members.values()) if len(columns) > 2]
