@@ -207,3 +207,10 @@ def test_fast_decision_with_few_codes(languages: list[str]) -> None:
             fast = stage._decide_fast(text, hint)
             assert fast is None or fast == stage._decide(stage.rank(text), hint)
             assert stage(Article(id="x", body=text, lang_hint=hint)) == stage._decide(stage.rank(text), hint)
+
+
+def test_fast_decision_decides_and_leaves_ties_to_the_ranking(stage: LanguageStage) -> None:
+    assert stage._decide_fast("the foreign ministry said talks would resume", "ar") is not None
+    # No feature at all: every label is equally likely, and only the ranking's order can choose.
+    assert stage._decide_fast("x", None) is None
+    assert stage(Article(id="x", body="x", lang_hint="fr")) == stage._decide(stage.rank("x"), "fr")

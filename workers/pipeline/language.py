@@ -152,11 +152,12 @@ class FastRanker:
     The model reads text bytes with an automaton whose states are n-gram prefixes no longer
     than ``depth`` bytes (Aho-Corasick), so the state after any byte depends only on the last
     ``depth`` bytes: starting from the initial state on each window of ``depth`` bytes gives it.
-    That walk is ``depth`` array look-ups over all positions at once instead of a Python loop
-    per byte. Features are then counted in order of first occurrence and scored with the same
-    numpy operations, in the same order, as py3langid does (the float16 table is widened to
-    float32 once, as numpy widens it on every call), so every probability is bit for bit the
-    library's. :meth:`create` returns None when the model is not of that shape.
+    That walk is about ``depth`` array look-ups over all positions at once (the first two moves
+    in one, by byte pair) instead of a Python loop per byte. Features are then counted in order
+    of first occurrence and scored with the same numpy operations, in the same order, as
+    py3langid does (the float16 table is widened to float32 once, as numpy widens it on every
+    call), so every probability is bit for bit the library's. :meth:`create` returns None when
+    the model is not of that shape. The tables cost about 90 MB (float32 scores, row offsets).
     """
 
     #: Deeper automata (longer n-grams) than this are left to the library.
