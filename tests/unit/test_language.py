@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from workers.pipeline import language
 from workers.pipeline.language import LanguageStage, clean_for_identification, primary_subtag
 from workers.records import Article
 
@@ -163,3 +164,53 @@ def test_clean_is_the_plain_rules(text: str) -> None:
 @pytest.mark.parametrize("text", _TEXTS)
 def test_clean_is_the_plain_rules_on_samples(text: str) -> None:
     assert clean_for_identification(text) == _plain_clean(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet=st.one_of(st.sampled_from("#@_ :/.wAbZéÉİΣǅ²1٣ بيروت\nhttps"), st.characters(codec="utf-8")),
+        max_size=600,
+    )
+)
+def test_clean_by_table_is_the_plain_rules(text: str) -> None:
+    # Long non-ASCII text goes through a per-character table instead of the expression.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(language, "_TABLE_FROM", 0)
+        assert clean_for_identification(text) == _plain_clean(text)
+
+
+_HINTS = [None, "en", "ar", "fr", "es", "de", "zh", "ur", "xx"]
+
+
+@pytest.mark.parametrize("text", [*_TEXTS, "Doha", "الدوحة", "la la la", "Oslo Bergen", "\u0000\u200f"])
+def test_fast_decision_is_the_ranking(stage: LanguageStage, text: str) -> None:
+    sample = clean_for_identification(text) or text
+    for hint in _HINTS:
+        fast = stage._decide_fast(sample, hint)
+        assert fast is None or fast == stage._decide(stage.rank(sample), hint)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300), st.sampled_from(_HINTS))
+def test_fast_decision_is_the_ranking_on_any_text(text: str, hint: str | None) -> None:
+    stage = LanguageStage()
+    fast = stage._decide_fast(text, hint)
+    assert fast is None or fast == stage._decide(stage.rank(text), hint)
+
+
+@pytest.mark.parametrize("languages", [["en"], ["ar"], ["ar", "zh"], ["no", "uz", "en"]])
+def test_fast_decision_with_few_codes(languages: list[str]) -> None:
+    stage = LanguageStage(languages)
+    for text in ["Doha", "الدوحة", "Oslo Bergen Tromsø", "北京 上海", "Toshkent shahri"]:
+        for hint in _HINTS:
+            fast = stage._decide_fast(text, hint)
+            assert fast is None or fast == stage._decide(stage.rank(text), hint)
+            assert stage(Article(id="x", body=text, lang_hint=hint)) == stage._decide(stage.rank(text), hint)
+
+
+def test_fast_decision_decides_and_leaves_ties_to_the_ranking(stage: LanguageStage) -> None:
+    assert stage._decide_fast("the foreign ministry said talks would resume", "ar") is not None
+    # No feature at all: every label is equally likely, and only the ranking's order can choose.
+    assert stage._decide_fast("x", None) is None
+    assert stage(Article(id="x", body="x", lang_hint="fr")) == stage._decide(stage.rank("x"), "fr")
