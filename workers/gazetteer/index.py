@@ -63,6 +63,7 @@ class Gazetteer:
         "_names",
         "_prefixes",
         "_seconds",
+        "follow_memo",
         "match_memo",
         "max_words",
         "token_memo",
@@ -111,6 +112,8 @@ class Gazetteer:
         self.token_memo: dict[str, int] = {}
         #: The matcher's memo of what it finds at a word whose reading needs no context.
         self.match_memo: dict[str, tuple[int, int, str, tuple[Place, ...], bool] | None] = {}
+        #: The matcher's memo of the words that can follow a token text in a longer name.
+        self.follow_memo: dict[str, frozenset[str]] = {}
         # Hashtags glue words together (#SriLanka, #puertorico): multi-word names of notable
         # places are also findable without their spaces. Small towns are left out, since glued
         # lowercase words are how hashtags spell ordinary phrases too.
@@ -273,12 +276,10 @@ class Gazetteer:
         """True when an ordinary name, an acronym or a blocked phrase is ``key`` or starts with it."""
         return key in self._names or key in self._acronyms or key in self._blocked or key in self._prefixes
 
-    def continues(self, first: str, second: str) -> bool:
-        """``may_start(f"{first} {second}")`` for two keys, with one look-up when both are a
-        single word (the matcher asks this at every word that begins some longer name)."""
-        if " " in first or " " in second:
-            return self.may_start(f"{first} {second}")
-        return second in self._seconds.get(first, ())
+    def next_words(self, first: str) -> frozenset[str]:
+        """The words that come second in keys whose first word is ``first`` (one word): for one
+        more word ``w``, ``may_start(f"{first} {w}")`` is ``w in next_words(first)``."""
+        return self._seconds.get(first, frozenset())
 
     def may_start_blocked(self, key: str) -> bool:
         """True when a blocked phrase (see :meth:`is_blocked`) is ``key`` or starts with it."""

@@ -153,6 +153,10 @@ class _Tokens(dict[int, Token]):
         self[k] = token
         return token
 
+    def key(self, k: int) -> str:
+        """``self[k].key`` without building the Token (k in range)."""
+        return normalize_token(self.texts[k])
+
     def span(self, first: int, stop: int) -> list[Token]:
         """tokens[first:stop] as a list (clipped to the text, like a list slice)."""
         return [self[k] for k in range(max(first, 0), min(stop, self.count))]
@@ -254,7 +258,19 @@ def _continued(tokens: _Tokens, i: int, gazetteer: Gazetteer) -> bool:
     if not second:
         return False
     first = tokens.texts[i]
-    return any(gazetteer.continues(r, second) for r in _readings(first, normalize_token(first)))
+    follow = gazetteer.follow_memo.get(first)
+    if follow is None:
+        readings = _readings(first, normalize_token(first))
+        if any(" " in r for r in readings):
+            # A folded word can hold a space (NFKC spells some ligatures as phrases): the
+            # index of single next words does not cover it.
+            return any(gazetteer.may_start(f"{r} {second}") for r in readings)
+        if len(gazetteer.follow_memo) > _MEMO_MAX:
+            gazetteer.follow_memo.clear()
+        follow = gazetteer.follow_memo[first] = frozenset().union(*map(gazetteer.next_words, readings))
+    if " " in second:
+        return any(gazetteer.may_start(f"{r} {second}") for r in _readings(first, normalize_token(first)))
+    return second in follow
 
 
 def find_mentions(text: str, field: TextField, gazetteer: Gazetteer) -> list[tuple[Span, tuple[Place, ...]]]:
@@ -331,12 +347,11 @@ def find_candidates(text: str, field: TextField, gazetteer: Gazetteer) -> list[M
             i += 1
             continue
         width, stripped, key, places, weak = hit
-        words = tokens.span(i, i + width)
         if not places:
             i += width
             continue  # a phrase that is not a place (New York Times): consumed, not tagged
-        start, end = words[0].start + stripped, words[-1].end
-        if _is_dotted_abbreviation(words) and text[end : end + 1] == ".":
+        start, end = tokens.bounds[2 * i] + stripped, tokens.bounds[2 * (i + width) - 1]
+        if text[end : end + 1] == "." and _is_dotted_abbreviation(tokens.texts[i : i + width]):
             end += 1  # U.S. and D.C. keep their last period
         places = _filter_in_context(text, tokens, i, width, key, places, gazetteer, storms)
         if places:
@@ -387,8 +402,8 @@ def _arabic_readings(word: str) -> tuple[Variant, ...]:
     return proclitic_variants(word, min_letters=2)
 
 
-def _is_dotted_abbreviation(words: list[Token]) -> bool:
-    return len(words) > 1 and all(len(w.text) == 1 and w.text.isupper() for w in words)
+def _is_dotted_abbreviation(words: list[str]) -> bool:
+    return len(words) > 1 and all(len(w) == 1 and w.isupper() for w in words)
 
 
 # --- hashtags -------------------------------------------------------------------------------
@@ -676,10 +691,10 @@ def _filter_in_context(
     """The candidates left once the words around a one-word match have had their say."""
     if width != 1:
         return places
-    token = tokens[i]
-    if is_arabic(token.text):
+    word = tokens.texts[i]
+    if is_arabic(word):
         return _filter_arabic(tokens, i, key, places)
-    if token.key in storms:
+    if tokens.key(i) in storms:
         # "Hurricane Florence": the storm's name is no town there; a country or state is still
         # one ("Storm Georgia" is not a thing news writes).
         return tuple(p for p in places if p.kind != "city")
@@ -687,9 +702,8 @@ def _filter_in_context(
 
 
 def _filter_arabic(tokens: _Tokens, i: int, key: str, places: tuple[Place, ...]) -> tuple[Place, ...]:
-    token = tokens[i]
-    stripped = token.key != key
-    previous = tokens[i - 1].key if i > 0 else ""
+    stripped = tokens.key(i) != key
+    previous = tokens.key(i - 1) if i > 0 else ""
     if key in _COMMON_AR:
         # سيول (floods), مشهد (scene), براك (a given name): a place only where a word before it
         # announces one (في مالي, مدينة مشهد).
@@ -715,32 +729,39 @@ def _filter_person(
     Towns and small divisions (a parish, a sheading) are judged; a big place is spared unless
     the word is only one of its alternate names (Sam for Damascus, Luck for Lutsk).
     """
-    token = tokens[i]
+    key = tokens.key(i)
     small: list[Place] | None = None  # worked out only when needed (most mentions are kept)
     if not any(p.kind == "city" for p in places):
-        small = _small_places(places, token.key, gazetteer)
+        small = _small_places(places, key, gazetteer)
         if not small:
             return places
-    prev = tokens[i - 1] if i > 0 and _spaced(text, tokens[i - 1], token) else None
-    nxt = tokens[i + 1] if i + 1 < tokens.count and _spaced(text, token, tokens[i + 1]) else None
-    if prev is not None and prev.key in HONORIFICS and prev.text[:1].isupper():
+    # The neighbours as (text, key), when a single space (or an honorific's ". ") joins them.
+    texts, bounds = tokens.texts, tokens.bounds
+    prev = nxt = None
+    if i > 0:
+        prev_key = tokens.key(i - 1)
+        if _spaced(text[bounds[2 * i - 1] : bounds[2 * i]], prev_key):
+            prev = (texts[i - 1], prev_key)
+    if i + 1 < tokens.count and _spaced(text[bounds[2 * i + 1] : bounds[2 * i + 2]], key):
+        nxt = (texts[i + 1], tokens.key(i + 1))
+    if prev is not None and prev[1] in HONORIFICS and prev[0][:1].isupper():
         # Mr Stewart, President Lincoln, Gen. Allen: whatever the town's size.
-        small = _small_places(places, token.key, gazetteer) if small is None else small
+        small = _small_places(places, key, gazetteer) if small is None else small
         return tuple(p for p in places if p.kind != "city" and p not in small)
     person = False
-    if (prev is not None and prev.key in SPEECH_VERBS) or (nxt is not None and nxt.key in SPEECH_VERBS):
+    if (prev is not None and prev[1] in SPEECH_VERBS) or (nxt is not None and nxt[1] in SPEECH_VERBS):
         person = True  # "said Tyler", "Tyler said"
-    elif prev is not None and _name_like(prev, gazetteer):
+    elif prev is not None and _name_like(*prev, gazetteer):
         person = True  # "Rod Stewart": a capitalised word before that is not a place
-    elif nxt is not None and _name_like(nxt, gazetteer) and not _division_word(nxt):
+    elif nxt is not None and _name_like(*nxt, gazetteer) and nxt[1] not in ENGLISH_DIVISION_WORDS:
         person = True  # "Martin Roscoe", "Tyler Perry", "Sam Gallagher"
-    elif _surname_or_possessive(text, token):
+    elif _surname_or_possessive(text[bounds[2 * i + 1] : bounds[2 * i + 1] + 3]):
         person = True  # "Macy-O'Toole", "Noma's case"
-    elif token.key in _COMMON_EN and not _placed(text, tokens, i):
+    elif key in _COMMON_EN and not _placed(text, tokens, i):
         person = True  # "praises Harvey", "First aid": a word or a name, not the small town
     if not person:
         return places
-    small = _small_places(places, token.key, gazetteer) if small is None else small
+    small = _small_places(places, key, gazetteer) if small is None else small
     # By identity: small holds some of these very objects, and candidates are never repeated.
     ruled_out = set(map(id, small))
     return tuple(p for p in places if id(p) not in ruled_out)
@@ -759,8 +780,8 @@ def _big_by_name(place: Place, key: str, gazetteer: Gazetteer) -> bool:
     return big and normalize_token(place.name) == key
 
 
-def _surname_or_possessive(text: str, token: Token) -> bool:
-    after = text[token.end : token.end + 3]
+def _surname_or_possessive(after: str) -> bool:
+    """Whether the three characters after a word make it a surname or a possessive."""
     if after[:1] == "-" and after[1:2].isupper():
         return True  # a double-barrelled name: Macy-O'Toole
     return after[:1] in ("'", "’") and after[1:2] == "s" and not after[2:3].isalpha()
@@ -775,33 +796,28 @@ def _placed(text: str, tokens: _Tokens, i: int) -> bool:
     return False
 
 
-def _spaced(text: str, a: Token, b: Token) -> bool:
-    gap = text[a.end : b.start]
-    return gap in (" ", ". ") if a.key in HONORIFICS else gap == " "
+def _spaced(gap: str, first_key: str) -> bool:
+    """Whether ``gap`` joins two words of one phrase (after an honorific, also ". ")."""
+    return gap in (" ", ". ") if first_key in HONORIFICS else gap == " "
 
 
-def _name_like(token: Token, gazetteer: Gazetteer) -> bool:
-    word = token.text
+def _name_like(word: str, key: str, gazetteer: Gazetteer) -> bool:
     return (
         word[:1].isupper()
         and not word.isupper()
         and word.isascii()
-        and token.key not in _STOP_EN
-        and token.key not in gazetteer
-        and not gazetteer.is_prefix(token.key)
+        and key not in _STOP_EN
+        and key not in gazetteer
+        and not gazetteer.is_prefix(key)
     )
 
 
-def _division_word(token: Token) -> bool:
-    return token.key in ENGLISH_DIVISION_WORDS
-
-
 def _hint(tokens: _Tokens, i: int, width: int) -> Hint:
-    previous = tokens[i - 1].key if i > 0 else ""
+    previous = tokens.key(i - 1) if i > 0 else ""
     if previous in _DIVISION_AR:
         return "admin1"
     if previous in _SETTLEMENT_AR:
         return "city"
-    if i + width < tokens.count and tokens[i + width].key in ENGLISH_DIVISION_WORDS:
+    if i + width < tokens.count and tokens.key(i + width) in ENGLISH_DIVISION_WORDS:
         return "admin1"
     return ""
