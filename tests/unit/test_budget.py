@@ -4,7 +4,7 @@ Regular-expression audit: every pattern in ``workers/`` that runs on article tex
 can backtrack super-linearly (the adversarial tests below feed each of them ~100k characters):
 
 - ``pipeline/language.py`` (on a 2 000-character sample): ``_URL`` ``https?://\S+|www\.\S+``,
-  ``_HANDLE`` ``@\w+``, ``_HASHTAG`` ``#(\w+)``, ``_NOISE`` ``[\d\W_]+``: a literal prefix and one
+  ``_HANDLE`` ``@\w+``, ``_HASHTAG`` ``#(\w+)``, ``_WORDS`` ``[^\d\W_]+``: a literal prefix and one
   greedy class with nothing after it, so a match never backtracks; ``_CAMEL``
   ``(?<=[a-z])(?=[A-Z])`` is two one-character look-arounds.
 - ``gazetteer/normalize.py``: ``TOKEN_RE`` ``(?:[^\W_]|[marks])+`` and ``HASHTAG_RE``

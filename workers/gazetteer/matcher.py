@@ -258,17 +258,17 @@ def _continued(tokens: _Tokens, i: int, gazetteer: Gazetteer) -> bool:
     if not second:
         return False
     first = tokens.texts[i]
-    follow = gazetteer.follow_memo.get(first)
+    memo = gazetteer.follow_memo
+    follow = memo.get(first)
     if follow is None:
         readings = _readings(first, normalize_token(first))
-        if any(" " in r for r in readings):
-            # A folded word can hold a space (NFKC spells some ligatures as phrases): the
-            # index of single next words does not cover it.
-            return any(gazetteer.may_start(f"{r} {second}") for r in readings)
-        if len(gazetteer.follow_memo) > _MEMO_MAX:
-            gazetteer.follow_memo.clear()
-        follow = gazetteer.follow_memo[first] = frozenset().union(*map(gazetteer.next_words, readings))
-    if " " in second:
+        if not any(" " in r for r in readings):
+            if len(memo) > _MEMO_MAX:
+                memo.clear()
+            follow = memo[first] = frozenset().union(*map(gazetteer.next_words, readings))
+    if follow is None or " " in second:
+        # A folded word can hold a space (NFKC spells some ligatures as phrases): the index of
+        # single next words does not cover it, so the phrase itself is looked up.
         return any(gazetteer.may_start(f"{r} {second}") for r in _readings(first, normalize_token(first)))
     return second in follow
 

@@ -63,9 +63,8 @@ _URL = re.compile(r"https?://\S+|www\.\S+")
 _HANDLE = re.compile(r"@\w+")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _HASHTAG = re.compile(r"#(\w+)")
-#: Digits, punctuation runs and symbols (emoji included) are evidence for no language.
-_NOISE = re.compile(r"[\d\W_]+")
-#: What is left between the noise: ``_WORDS.findall(t)`` is ``_NOISE.sub(" ", t).split()``.
+#: The words: digits, punctuation runs and symbols (emoji included) between them are evidence
+#: for no language.
 _WORDS = re.compile(r"[^\d\W_]+")
 
 
