@@ -135,6 +135,18 @@ def test_lag_is_end_offset_minus_next_offset_never_negative() -> None:
     assert lag.lags({1: 10}, positions={1: 10}) == {1: 0}
 
 
+def test_lag_counts_records_received_but_not_processed_yet() -> None:
+    lag = LagTracker()
+    # The consumer prefetched partition 0 to its end (position 40) while the agent works on
+    # its first batch, which starts at offset 12: 28 records are still to come out.
+    lag.received(0, 12)
+    lag.received(0, 13)
+    assert lag.lags({0: 40}, positions={0: 40}) == {0: 28}
+    lag.processed(0, 30)
+    lag.received(0, 31)  # the next batch does not move it back
+    assert lag.lags({0: 40}, positions={0: 40}) == {0: 9}
+
+
 def test_lag_gauge_drops_revoked_partitions() -> None:
     metrics.set_lag("t-lag", {0: 5, 1: -3})
     assert metrics.LAG.labels(topic="t-lag", partition="1")._value.get() == 0

@@ -117,6 +117,9 @@ def build_app(settings: WorkerSettings, pipeline: Pipeline, health: Health | Non
     async def enrich(stream: Any) -> None:
         async for events in stream.take_events(settings.batch_size, within=settings.batch_within_s):
             metrics.CONSUMED.inc(len(events))
+            for event in events:
+                if event.message.topic == input_topic:
+                    lag.received(event.message.partition, event.message.offset)
             metrics.BATCH_SIZE.observe(len(events))
             metrics.IN_FLIGHT.inc(len(events))
             try:

@@ -2,8 +2,10 @@
 
 Lag is the broker's log end offset minus the next offset this worker will process:
 records that exist but have not come out enriched or dead-lettered yet. The next
-offset is the last acknowledged record + 1, or, before the worker has finished a record
-of a partition, the consumer's position there (where the group's committed offset put it).
+offset is the last acknowledged record + 1; before the worker has finished a record of a
+partition, the first offset of it that reached the agent; before even that, the consumer's
+position there (where the group's committed offset put it, unless prefetching has already
+moved it on: then the lag reads low until the partition's first batch arrives).
 """
 
 from __future__ import annotations
@@ -19,6 +21,12 @@ class LagTracker:
         """Record ``offset`` of ``partition`` as done (its outcome acknowledged by the broker)."""
         if offset + 1 > self._next.get(partition, -1):
             self._next[partition] = offset + 1
+
+    def received(self, partition: int, offset: int) -> None:
+        """Record that ``offset`` of ``partition`` reached the agent, unprocessed as yet: the
+        first such offset is the next to process (the consumer's position, which the lag would
+        otherwise fall back to, has run ahead by prefetching)."""
+        self._next.setdefault(partition, offset)
 
     def keep_only(self, partitions: Iterable[int]) -> None:
         """Forget revoked partitions: another worker moves them on, so our offsets go stale."""
