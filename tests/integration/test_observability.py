@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
@@ -34,8 +35,17 @@ FAMILIES = {
 STAGES = {"decode", "validate", "language", "entities", "locations", "assemble", "publish"}
 
 
-def backlog(count: int) -> list[tuple[bytes | None, bytes]]:
+def backlog(count: int, slow: int = 0) -> list[tuple[bytes | None, bytes]]:
+    """``count`` good articles and one broken record; ``slow`` articles from three quarters on
+    have their body written out 24 times, so that tagging them takes seconds, not
+    milliseconds (after each worker's first batch, when every partition's lag is known)."""
     records = [(key, value) for key, value in good_articles(count, "obs") if value is not None]
+    first = count * 3 // 4
+    for k in range(first, min(first + slow, count)):
+        key, value = records[k]
+        article = orjson.loads(value)
+        article["body"] = "\n\n".join([article["body"]] * 24)
+        records[k] = (key, orjson.dumps(article))
     records.insert(count // 2, (b"broken", b"{not json"))
     return records
 
@@ -54,7 +64,9 @@ def test_prometheus_scrapes_every_family_while_two_workers_drain_a_backlog(
     broker: EmbeddedBroker, topics: Topics, tmp_path: Path, two_workers: list[WorkerProcess]
 ) -> None:
     good = 240
-    publish(broker.bootstrap, topics.input, backlog(good))
+    # Short articles alone drain in about a second, less than a lag poll plus a scrape (1 s
+    # each): long ones late in every partition keep the backlog there for seconds.
+    publish(broker.bootstrap, topics.input, backlog(good, slow=40))
     prom = PrometheusServer(tmp_path, [f"127.0.0.1:{w.metrics_port}" for w in two_workers])
     try:
         # Not ready while models load: the endpoint is up before the models are.
