@@ -445,7 +445,9 @@ def scenario_broker_outage(rig: Rig, n: int, pause_s: float, publish_timeout_s: 
     timeout: the worker rides through. Longer: it exits 3 and the supervisor restarts it."""
     name = "broker-pause-short" if pause_s < publish_timeout_s else "broker-pause-long"
     rig.publish(good_articles(n, name))
-    worker = rig.start_worker("w", KHABAR_PUBLISH_TIMEOUT_S=str(publish_timeout_s))
+    # NER on: without it the rest of the backlog can drain before the broker freezes, and
+    # then no publish is in flight to wait for it.
+    worker = rig.start_worker("w", KHABAR_NER="true", KHABAR_PUBLISH_TIMEOUT_S=str(publish_timeout_s))
     rig.wait_for_outcomes(n // 4, timeout=60 + n / 50)
     pending = rig.pending_partitions()
     pid = rig.broker.pid
