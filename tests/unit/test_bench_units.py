@@ -37,6 +37,7 @@ def test_quantiles_and_targets() -> None:
         "raw_aiokafka_aps": 10000.0,
         "passthrough_aps": 2500.0,
         "nlp_bound_aps": 6.0,
+        "nlp_bound_aps_before_after": [6.5, 5.6],
         "full_worker_aps": 5.4,
         "two_workers_aps": 9.0,
         "non_nlp_aps": 1900.0,
@@ -71,3 +72,4 @@ def test_quantiles_and_targets() -> None:
     text = report(result)
     assert "MISSED" in text and "10,000" in text and "peak RSS per worker: 400 MiB" in text
     assert "non-NLP µs per article: decode 20, language 310, locations 1,205" in text
+    assert "(c) just before (d) 6.5, just after 5.6 articles/s" in text
