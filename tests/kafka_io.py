@@ -10,12 +10,27 @@ from confluent_kafka import Consumer, Producer, TopicPartition
 PARTITIONS = 4
 
 
-def publish(bootstrap: str, topic: str, records: list[tuple[bytes | None, bytes]]) -> None:
+def publish(
+    bootstrap: str, topic: str, records: list[tuple[bytes | None, bytes]], partition: int | None = None
+) -> None:
+    """``records`` in order, to ``partition`` if given, else where their keys hash to."""
     producer = Producer({"bootstrap.servers": bootstrap, "acks": "all", "linger.ms": 0})
     for key, value in records:
-        producer.produce(topic, key=key, value=value)
+        if partition is None:
+            producer.produce(topic, key=key, value=value)
+        else:
+            producer.produce(topic, key=key, value=value, partition=partition)
         producer.flush(30)  # one record per batch: Tansu counts batches in its watermark
     assert producer.flush(30) == 0
+
+
+def commit(bootstrap: str, group: str, topic: str, offsets: dict[int, int]) -> None:
+    """Commit ``offsets`` (partition -> next offset) for ``group`` as a member outside it would."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
+    try:
+        consumer.commit(offsets=[TopicPartition(topic, p, o) for p, o in offsets.items()], asynchronous=False)
+    finally:
+        consumer.close()
 
 
 def read_topic(

@@ -16,11 +16,12 @@ from typing import Any
 import orjson
 import pytest
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.articles import good_articles
 from tests.conftest import Topics, WorkerProcess, start_worker, stop_worker
 from tests.deploy.monitoring import KNOWN_METRICS
-from tests.kafka_io import publish, read_topic
+from tests.kafka_io import PARTITIONS, commit, publish, read_topic
 from tests.prometheus_server import PrometheusServer, tool
 from workers.broker import EmbeddedBroker
 
@@ -131,6 +132,68 @@ def test_prometheus_scrapes_every_family_while_two_workers_drain_a_backlog(
         assert not broken, broken
     finally:
         prom.close()
+
+
+def lag_gauges(worker: WorkerProcess, topic: str) -> dict[int, float]:
+    """``khabar_consumer_lag`` of ``topic`` per partition, as the worker exposes it now."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{worker.metrics_port}/metrics", timeout=2) as resp:
+            text = resp.read().decode()
+    except OSError:  # not listening yet
+        return {}
+    return {
+        int(sample.labels["partition"]): sample.value
+        for family in text_string_to_metric_families(text)
+        if family.name == "khabar_consumer_lag"
+        for sample in family.samples
+        if sample.labels["topic"] == topic
+    }
+
+
+def test_lag_counts_from_the_group_commit_until_the_agent_reaches_a_partition(
+    broker: EmbeddedBroker, topics: Topics, tmp_path: Path
+) -> None:
+    """The group committed partway into every partition, with a backlog behind. Once assigned,
+    the consumer prefetches all of it (its position runs to the end), while the agent is handed
+    nothing for seconds (a batch window longer than the lag poll): the lag must read the whole
+    backlog, end - committed, not ~0; then fall to 0 as exactly that backlog is enriched."""
+    end = 9
+    committed = {0: 1, 1: 3, 2: 5, 3: 7}
+    for p in range(PARTITIONS):
+        records = [(key, value) for key, value in good_articles(end, f"lag-{p}") if value is not None]
+        publish(broker.bootstrap, topics.input, records, partition=p)
+    commit(broker.bootstrap, topics.group, topics.input, committed)
+    backlog = {p: end - offset for p, offset in committed.items()}
+
+    env = {
+        "KHABAR_NER": "false",
+        "KHABAR_LAG_INTERVAL_S": "1",
+        "KHABAR_BATCH_SIZE": str(sum(backlog.values()) + 1),
+        "KHABAR_BATCH_WITHIN_S": "8",
+    }
+    worker = start_worker(broker, topics, tmp_path / "worker.log", **env)
+    try:
+        lags: dict[int, float] = {}
+        deadline = time.monotonic() + 90
+        # The first poll after the assignment reports every partition at once.
+        while len(lags) < PARTITIONS and time.monotonic() < deadline and worker.proc.poll() is None:
+            lags = lag_gauges(worker, topics.input)
+            time.sleep(0.1)
+        assert lags == backlog, worker.log_text()[-3000:]
+
+        outputs = read_topic(broker.bootstrap, topics.output, expected=sum(backlog.values()), linger=1)
+        expected_ids = {
+            f"lag-{p}-{i}".encode() for p, offset in committed.items() for i in range(offset, end)
+        }
+        assert sorted(m.key() for m in outputs) == sorted(expected_ids)
+        deadline = time.monotonic() + 30
+        while any(lags.values()) and time.monotonic() < deadline:
+            time.sleep(0.2)
+            lags = lag_gauges(worker, topics.input)
+        assert lags == dict.fromkeys(backlog, 0)
+    finally:
+        code = stop_worker(worker)
+        assert code == 0, f"worker exited {code}:\n{worker.log_text()[-4000:]}"
 
 
 def test_promtool_finds_no_problem_in_the_exposition(

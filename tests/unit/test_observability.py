@@ -147,6 +147,26 @@ def test_lag_counts_records_received_but_not_processed_yet() -> None:
     assert lag.lags({0: 40}, positions={0: 40}) == {0: 9}
 
 
+def test_lag_of_a_partition_not_received_yet_counts_from_the_group_commit_not_the_position() -> None:
+    lag = LagTracker()
+    lag.received(0, 12)
+    # Prefetching has moved every position to the end (40); the group's commits are behind.
+    ends = {0: 40, 1: 40, 2: 40, 3: 40, 4: 40}
+    committed = {0: 5, 1: 30, 2: None, 3: 2}
+    log_starts = {2: 10}
+    positions = dict.fromkeys(ends, 40)
+    assert lag.lags(ends, committed, log_starts, positions) == {
+        0: 28,  # what reached the agent wins over the commit
+        1: 10,  # end - committed
+        2: 30,  # no commit: the worker resets to earliest, the log start
+        3: 38,  # however far behind the position it is
+        4: 0,  # the group's offsets were not answered for: the position, last resort
+    }
+    # No commit and no log start known: nothing to count from but the position.
+    assert lag.lags({9: 9}, committed={9: None}, positions={9: 7}) == {9: 2}
+    assert lag.lags({9: 9}, committed={9: None}) == {}
+
+
 def test_lag_gauge_drops_revoked_partitions() -> None:
     metrics.set_lag("t-lag", {0: 5, 1: -3})
     assert metrics.LAG.labels(topic="t-lag", partition="1")._value.get() == 0

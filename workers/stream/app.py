@@ -5,8 +5,9 @@ while the CPU works), publish every enriched event or dead letter, wait until
 the broker has acknowledged all of them, and only then let Faust ack the input
 events, whose offsets it commits afterwards (at-least-once).
 
-A timer polls the broker for the input partitions' end offsets: that gives the lag
-gauge, and its answers are what ``/readyz`` calls "connected to the broker".
+A timer polls the broker for the input partitions' end offsets (and the group's committed
+offsets of partitions the agent has no record of yet): that gives the lag gauge, and its
+answers are what ``/readyz`` calls "connected to the broker".
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from workers.observability.logs import record_context
 from workers.pipeline.runner import DeadLetter, Enriched, Outcome, Pipeline
 from workers.settings import WorkerSettings
 from workers.stream import exits
+from workers.stream.committed import CommittedOffsets
 from workers.stream.kafka_auth import faust_credentials
 from workers.stream.lag import LagTracker
 
@@ -108,6 +110,7 @@ def build_app(settings: WorkerSettings, pipeline: Pipeline, health: Health | Non
     # One thread: the pipeline is CPU-bound, so more threads would only contend for the GIL.
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="khabar-enrich")
     lag = LagTracker()
+    group_offsets = CommittedOffsets(settings, settings.group_id)
     input_topic = settings.input_topic
 
     def input_partitions(tps: Any) -> set[int]:
@@ -222,22 +225,57 @@ def build_app(settings: WorkerSettings, pipeline: Pipeline, health: Health | Non
         tps = [TP(input_topic, p) for p in sorted(mine)]
         lags: dict[int, int] = {}
         if tps:
+            unknown = [tp for tp in tps if lag.next_offset(tp.partition) is None]
             try:
                 async with asyncio.timeout(settings.lag_interval_s * 2):
                     ends = await app.consumer.highwaters(*tps)
-                    positions = {
-                        tp.partition: await app.consumer.position(tp)
-                        for tp in tps
-                        if lag.next_offset(tp.partition) is None
-                    }
+                    committed, log_starts, positions = await _group_starts(unknown)
             except Exception as exc:
                 log.warning("cannot read end offsets of %s: %s", input_topic, str(exc) or type(exc).__name__)
                 return
             health.broker_answered()
-            lags = lag.lags({tp.partition: end for tp, end in ends.items()}, positions)
+            ends_by_partition = {tp.partition: end for tp, end in ends.items()}
+            lags = lag.lags(ends_by_partition, committed, log_starts, positions)
         metrics.set_lag(input_topic, lags, gone)
         reported.clear()
         reported.update(lags)
+
+    async def _group_starts(
+        tps: Sequence[TP],
+    ) -> tuple[dict[int, int | None], dict[int, int | None], dict[int, int | None]]:
+        """Committed offsets, log starts of partitions without a commit and, where the group's
+        offsets could not be read, positions of ``tps``: what the lag of partitions the agent
+        has no record of yet counts from. Unreadable group offsets are no reason to lose the end
+        offsets too. Log starts are asked for only when needed: the consumer's connection
+        answers them only after its pending fetch, which can take most of the poll's time."""
+        committed: dict[int, int | None] = {}
+        log_starts: dict[int, int | None] = {}
+        if tps:
+            try:
+                async with asyncio.timeout(settings.lag_interval_s):
+                    committed = await group_offsets.fetch(input_topic, (tp.partition for tp in tps))
+                    uncommitted = [
+                        tp for tp in tps if tp.partition in committed and committed[tp.partition] is None
+                    ]
+                    if uncommitted:
+                        earliest = await app.consumer.earliest_offsets(*uncommitted)
+                        log_starts = {tp.partition: offset for tp, offset in earliest.items()}
+            except Exception as exc:
+                log.warning(
+                    "cannot read where group %s resumes %s, lag may read low: %s",
+                    settings.group_id,
+                    input_topic,
+                    str(exc) or type(exc).__name__,
+                )
+                committed, log_starts = {}, {}
+        positions = {
+            tp.partition: await app.consumer.position(tp) for tp in tps if tp.partition not in committed
+        }
+        return committed, log_starts, positions
+
+    @app.on_before_shutdown.connect
+    async def close_group_offsets(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
+        await group_offsets.close()
 
     return app
 

@@ -3,9 +3,19 @@
 Lag is the broker's log end offset minus the next offset this worker will process:
 records that exist but have not come out enriched or dead-lettered yet. The next
 offset is the last acknowledged record + 1; before the worker has finished a record of a
-partition, the first offset of it that reached the agent; before even that, the consumer's
-position there (where the group's committed offset put it, unless prefetching has already
-moved it on: then the lag reads low until the partition's first batch arrives).
+partition, the first offset of it that reached the agent.
+
+Before even that (right after start or a rebalance, while the agent is busy with other
+partitions' batches), the consumer group's committed offset: that is where consumption of the
+partition resumes. The consumer's position is no use there, because Faust prefetches: it has
+usually run ahead to the end of the partition, and the lag would read ~0 over a waiting backlog.
+
+A group that has committed nothing for a partition starts it at the log start offset, since the
+worker resets to ``earliest`` (``consumer_auto_offset_reset`` in :mod:`workers.stream.app`):
+that is the honest next offset then. (A commit that retention has left below the log start
+overstates the lag by the deleted records until the partition's first record arrives.) Only
+when the broker could not say does the consumer's position stand in, which may read low but
+never invents a backlog.
 """
 
 from __future__ import annotations
@@ -24,8 +34,8 @@ class LagTracker:
 
     def received(self, partition: int, offset: int) -> None:
         """Record that ``offset`` of ``partition`` reached the agent, unprocessed as yet: the
-        first such offset is the next to process (the consumer's position, which the lag would
-        otherwise fall back to, has run ahead by prefetching)."""
+        first such offset is the next to process (the committed offset, which the lag would
+        otherwise fall back to, stays behind until Faust commits after the batch)."""
         self._next.setdefault(partition, offset)
 
     def keep_only(self, partitions: Iterable[int]) -> None:
@@ -39,15 +49,31 @@ class LagTracker:
         return self._next.get(partition)
 
     def lags(
-        self, end_offsets: Mapping[int, int | None], positions: Mapping[int, int | None]
+        self,
+        end_offsets: Mapping[int, int | None],
+        committed: Mapping[int, int | None] | None = None,
+        log_starts: Mapping[int, int | None] | None = None,
+        positions: Mapping[int, int | None] | None = None,
     ) -> dict[int, int]:
         """Lag per partition, never negative (a broker's end offset can trail what was read,
-        Tansu's after librdkafka batches for one). Partitions with nothing known are left out."""
+        Tansu's after librdkafka batches for one). Partitions with nothing known are left out.
+
+        ``committed`` holds the group's answer for the partitions asked about: an offset, or
+        None when the group has committed none there (so ``log_starts`` decides). A partition
+        missing from it was not answered for, and falls back to ``positions``.
+        """
+        committed = committed or {}
+        log_starts = log_starts or {}
+        positions = positions or {}
         result: dict[int, int] = {}
         for partition, end in end_offsets.items():
             if end is None:
                 continue
             done = self._next.get(partition)
+            if done is None and partition in committed:
+                done = committed[partition]
+                if done is None:
+                    done = log_starts.get(partition)
             if done is None:
                 done = positions.get(partition)
             if done is None:
