@@ -4,9 +4,10 @@ Modes, all on the same generated corpus (the NLP modes on its first ``nlp_articl
 
 - (a) raw aiokafka consume -> produce of the same records: the transport bound;
 - (b) the worker with enrichment off (pass-through, ``KHABAR_ENRICH=false``);
-- (c) the enrichment pipeline in-process, no broker, Stanza included: the NLP bound (in two
-  halves, just before and just after (d), so both see the same stretch of a drifting machine);
-- (d) the full worker, broker -> enrich -> broker; and two workers in one group;
+- (c) the enrichment pipeline in-process, no broker, Stanza included: the NLP bound;
+- (d) the full worker, broker -> enrich -> broker; and two workers in one group (the NLP
+  modes in a mirrored order, (c) (d) two two (d) (c), so that a drifting machine weighs on all
+  of them alike);
 - the non-NLP stages alone (decode, validate, language, gazetteer, encode) on one core;
 - end-to-end latency p50/p99 at an offered load of half of (d); peak RSS per worker.
 
@@ -114,6 +115,11 @@ def stream_mode(
     return StreamRun(len(arrivals) / ((last_ms - started_ms) / 1000), rss)
 
 
+def pooled_aps(runs: Sequence[StreamRun], articles: int) -> float:
+    """Articles/s over several runs of ``articles`` each: all the articles over all the time."""
+    return articles * len(runs) / sum(articles / run.aps for run in runs)
+
+
 def raw_transport(kafka: KafkaSettings, cfg: BenchConfig, records: Sequence[Record]) -> float:
     topics = TopicNames.fresh("raw")
     asyncio.run(create_topics(kafka, [topics.input, topics.output], cfg.partitions))
@@ -198,32 +204,40 @@ def run(kafka: KafkaSettings, cfg: BenchConfig, say: Say) -> dict[str, Any]:
     result["passthrough_aps"] = passthrough.aps
     say("non-NLP stages in-process, one core")
     result["non_nlp_aps"], result["non_nlp_stage_us"] = non_nlp(records, settings.batch_size)
-    # (c) runs in two halves, one just before (d) and one just after, and counts as one pass over
-    # the same articles as (d): a shared VM's speed drifts by tens of percent within minutes, and
-    # bracketing (d) keeps d/c a comparison of the same stretch of time.
+    # A shared VM's speed drifts by tens of percent within minutes, so the NLP modes run in a
+    # mirrored order, (c) (d) two two (d) (c) (the first half of (c)'s articles, then the other),
+    # each figure counting all its runs: every mode is centred on the same moment, so a steady
+    # drift weighs on all alike and the ratios compare like with like.
     half = len(nlp_records) // 2
     say(f"(c) NLP bound: the pipeline in-process with Stanza, {half} of {len(nlp_records)} articles")
     pipeline = Pipeline.from_settings(settings)  # the worker's settings: same batch size and torch threads
     pipeline.warm_up()
     before = in_process_seconds(pipeline, nlp_records[:half], settings.batch_size)
-    say("(d) full worker")
-    full = stream_mode(kafka, cfg, "full", nlp_records, 1, ner_env, False)
-    result["full_worker_aps"] = full.aps
+    say("(d) full worker, run 1 of 2")
+    full_runs = [stream_mode(kafka, cfg, "full-1", nlp_records, 1, ner_env, False)]
+    say("(d) two full workers in one group, run 1 of 2")
+    two_runs = [stream_mode(kafka, cfg, "two-1", nlp_records, 2, ner_env, False)]
+    say("(d) two full workers in one group, run 2 of 2")
+    two_runs.append(stream_mode(kafka, cfg, "two-2", nlp_records, 2, ner_env, False))
+    say("(d) full worker, run 2 of 2")
+    full_runs.append(stream_mode(kafka, cfg, "full-2", nlp_records, 1, ner_env, False))
     say(f"(c) NLP bound, the other {len(nlp_records) - half} articles")
     after = in_process_seconds(pipeline, nlp_records[half:], settings.batch_size)
     result["nlp_bound_aps"] = len(nlp_records) / (before + after)
-    result["nlp_bound_aps_before_after"] = [half / before, (len(nlp_records) - half) / after]
-    say("(d) two full workers in one group")
-    two = stream_mode(kafka, cfg, "two", nlp_records, 2, ner_env, False)
-    result["two_workers_aps"] = two.aps
-    rate = full.aps / 2
+    result["nlp_bound_aps_runs"] = [half / before, (len(nlp_records) - half) / after]
+    result["full_worker_aps"] = pooled_aps(full_runs, len(nlp_records))
+    result["full_worker_aps_runs"] = [r.aps for r in full_runs]
+    result["two_workers_aps"] = pooled_aps(two_runs, len(nlp_records))
+    result["two_workers_aps_runs"] = [r.aps for r in two_runs]
+    rate = result["full_worker_aps"] / 2
     say(f"latency at half of (d): {rate:.1f} articles/s for {cfg.latency_seconds:.0f}s")
     latencies = latency_at(kafka, cfg, records, rate, ner_env)
     result["latency_p50_s"] = quantile(latencies, 0.50)
     result["latency_p99_s"] = quantile(latencies, 0.99)
     result["latency_offered_aps"] = rate
     result["latency_samples"] = len(latencies)
-    result["peak_rss_bytes"] = max([*full.peak_rss_bytes, *two.peak_rss_bytes, *passthrough.peak_rss_bytes])
+    runs = [passthrough, *full_runs, *two_runs]
+    result["peak_rss_bytes"] = max(rss for run in runs for rss in run.peak_rss_bytes)
     result["ratio_full_over_nlp"] = result["full_worker_aps"] / result["nlp_bound_aps"]
     result["ratio_passthrough_over_raw"] = result["passthrough_aps"] / result["raw_aiokafka_aps"]
     result["two_workers_over_one"] = result["two_workers_aps"] / result["full_worker_aps"]
