@@ -7,7 +7,7 @@ from typing import Any
 from workers.bench.cli import report
 from workers.bench.corpus import generate
 from workers.bench.kafka import Arrival, throughput
-from workers.bench.run import StreamRun, checks, passed, pooled_aps, quantile
+from workers.bench.run import PairedRounds, checks, passed, quantile
 from workers.contract import RAW_ARTICLE, validator
 
 
@@ -37,9 +37,12 @@ def test_quantiles_and_targets() -> None:
         "raw_aiokafka_aps": 10000.0,
         "passthrough_aps": 2500.0,
         "nlp_bound_aps": 6.0,
-        "nlp_bound_aps_runs": [6.5, 5.6],
-        "full_worker_aps_runs": [5.5, 5.3],
-        "two_workers_aps_runs": [9.1, 8.9],
+        "nlp_rounds": {
+            "articles": [128, 72],
+            "nlp_bound_aps": [6.5, 5.6],
+            "full_worker_aps": [5.5, 5.3],
+            "two_workers_aps": [9.1, 8.9],
+        },
         "full_worker_aps": 5.4,
         "two_workers_aps": 9.0,
         "non_nlp_aps": 1900.0,
@@ -74,10 +77,17 @@ def test_quantiles_and_targets() -> None:
     text = report(result)
     assert "MISSED" in text and "10,000" in text and "peak RSS per worker: 400 MiB" in text
     assert "non-NLP µs per article: decode 20, language 310, locations 1,205" in text
-    assert "(c) 6.5 / 5.6, (d) 5.5 / 5.3, two 9.1 / 8.9" in text
+    assert (
+        "round's 128/72 articles through (c), (d) and two workers in turn): (c) 6.5 / 5.6, (d) 5.5 / 5.3"
+        in text
+    )
 
 
-def test_pooled_throughput_is_all_articles_over_all_the_time() -> None:
-    runs = [StreamRun(aps=10.0, peak_rss_bytes=[]), StreamRun(aps=5.0, peak_rss_bytes=[])]
-    # 100 articles in 10 s, then 100 in 20 s: 200 in 30 s, not the mean of the two rates.
-    assert pooled_aps(runs, 100) == 200 / 30
+def test_paired_rounds_pool_all_articles_over_all_the_time() -> None:
+    rounds = PairedRounds(
+        articles=[100, 50], seconds={"c": [10.0, 20.0], "d": [20.0, 5.0], "two": [5.0, 5.0]}
+    )
+    # 100 articles in 10 s, then 50 in 20 s: 150 in 30 s, not the mean of the two rates.
+    assert rounds.aps("c") == 150 / 30
+    assert rounds.aps_by_round("d") == [5.0, 10.0]
+    assert rounds.aps("two") == 15.0

@@ -87,22 +87,23 @@ def report(result: dict[str, Any]) -> str:
     targets = render_table(["ratio", "value", "target", ""], target_rows)
     m, c, r = result["machine"], result["corpus"], result
     stage_times = ", ".join(f"{stage} {us:,.0f}" for stage, us in r.get("non_nlp_stage_us", {}).items())
-    runs = [
-        f"{name} {' / '.join(f'{aps:.1f}' for aps in r[key])}"
-        for name, key in (
-            ("(c)", "nlp_bound_aps_runs"),
-            ("(d)", "full_worker_aps_runs"),
-            ("two", "two_workers_aps_runs"),
+    rounds = r.get("nlp_rounds")
+    each_round = ""
+    if rounds:
+        per_mode = [
+            f"{name} {' / '.join(f'{aps:.1f}' for aps in rounds[key])}"
+            for name, key in (
+                ("(c)", "nlp_bound_aps"),
+                ("(d)", "full_worker_aps"),
+                ("two", "two_workers_aps"),
+            )
+        ]
+        each_round = (
+            f"articles/s round by round (each round's {'/'.join(map(str, rounds['articles']))} articles "
+            f"through (c), (d) and two workers in turn): {', '.join(per_mode)}\n"
         )
-        if key in r
-    ]
-    each_run = (
-        f"articles/s of each run (they ran in the order (c) (d) two two (d) (c)): {', '.join(runs)}\n"
-        if runs
-        else ""
-    )
     extra = (
-        f"{each_run}"
+        f"{each_round}"
         f"latency at {r['latency_offered_aps']:.1f} articles/s offered: p50 {r['latency_p50_s']:.3f}s, "
         f"p99 {r['latency_p99_s']:.3f}s ({r['latency_samples']} articles)\n"
         f"peak RSS per worker: {r['peak_rss_bytes'] / 2**20:.0f} MiB\n"

@@ -5,9 +5,8 @@ Modes, all on the same generated corpus (the NLP modes on its first ``nlp_articl
 - (a) raw aiokafka consume -> produce of the same records: the transport bound;
 - (b) the worker with enrichment off (pass-through, ``KHABAR_ENRICH=false``);
 - (c) the enrichment pipeline in-process, no broker, Stanza included: the NLP bound;
-- (d) the full worker, broker -> enrich -> broker; and two workers in one group (the NLP
-  modes in a mirrored order, (c) (d) two two (d) (c), so that a drifting machine weighs on all
-  of them alike);
+- (d) the full worker, broker -> enrich -> broker; and two workers in one group ((c), (d) and
+  two workers take turns on the same articles, round by round: see :func:`paired_nlp_modes`);
 - the non-NLP stages alone (decode, validate, language, gazetteer, encode) on one core;
 - end-to-end latency p50/p99 at an offered load of half of (d); peak RSS per worker.
 
@@ -79,29 +78,14 @@ def stream_mode(
     records: Sequence[Record],
     workers: int,
     env: dict[str, str],
-    backlog_first: bool,
 ) -> StreamRun:
-    """``workers`` worker processes drain ``records``.
-
-    ``backlog_first``: the records wait in the topic before the workers start, and throughput
-    runs from the first to the last output timestamp (fine when outputs flow continuously, as
-    in pass-through). Otherwise the workers start first, and once all are ready the records
-    are published at once: throughput runs from that moment to the last output, which counts
-    the first batch's work too (NLP modes publish in bursts of a batch).
-    """
+    """``workers`` worker processes drain ``records``, which wait in the topic before they start;
+    throughput runs from the first to the last output timestamp (outputs flow continuously)."""
     topics = TopicNames.fresh(name)
     asyncio.run(create_topics(kafka, [topics.input, topics.output, topics.dlq], cfg.partitions))
-    if backlog_first:
-        asyncio.run(fill(kafka, topics.input, records))
+    asyncio.run(fill(kafka, topics.input, records))
     procs = [start_worker(kafka, topics, cfg.workdir / f"{name}-{i}.log", env) for i in range(workers)]
     try:
-        started_ms = 0
-        if not backlog_first:
-            for p in procs:
-                wait_ready(p)
-            time.sleep(1.0)  # let a rebalance triggered by the last joiner settle
-            started_ms = int(time.time() * 1000)
-            asyncio.run(fill(kafka, topics.input, records))
         arrivals = asyncio.run(read_all(kafka, topics.output, len(records), within_s=120 + len(records)))
         rss = [p.peak_rss_bytes() for p in procs]
     finally:
@@ -109,15 +93,107 @@ def stream_mode(
             p.stop(timeout=60)
     if len(arrivals) < len(records):
         raise RuntimeError(f"{name}: only {len(arrivals)} of {len(records)} records came out")
-    if backlog_first:
-        return StreamRun(throughput(arrivals), rss)
-    last_ms = max(a.timestamp_ms for a in arrivals)
-    return StreamRun(len(arrivals) / ((last_ms - started_ms) / 1000), rss)
+    return StreamRun(throughput(arrivals), rss)
 
 
-def pooled_aps(runs: Sequence[StreamRun], articles: int) -> float:
-    """Articles/s over several runs of ``articles`` each: all the articles over all the time."""
-    return articles * len(runs) / sum(articles / run.aps for run in runs)
+@dataclass
+class WorkerGroup:
+    """Worker processes of one consumer group, on topics of their own, fed a chunk at a time."""
+
+    topics: TopicNames
+    workers: list[LocalWorker]
+    published: int = 0
+
+    @classmethod
+    def start(
+        cls, kafka: KafkaSettings, cfg: BenchConfig, name: str, size: int, env: dict[str, str]
+    ) -> WorkerGroup:
+        topics = TopicNames.fresh(name)
+        asyncio.run(create_topics(kafka, [topics.input, topics.output, topics.dlq], cfg.partitions))
+        logs = [cfg.workdir / f"{name}-{i}.log" for i in range(size)]
+        return cls(topics, [start_worker(kafka, topics, log, env) for log in logs])
+
+    def drain(self, kafka: KafkaSettings, chunk: Sequence[Record]) -> float:
+        """Seconds from publishing ``chunk`` to the last of its outputs (the group idles before)."""
+        started_ms = int(time.time() * 1000)
+        asyncio.run(fill(kafka, self.topics.input, chunk))
+        self.published += len(chunk)
+        arrivals = asyncio.run(read_all(kafka, self.topics.output, self.published, within_s=120 + len(chunk)))
+        keys = {key for key, _ in chunk}
+        stamps = [a.timestamp_ms for a in arrivals if a.key in keys]
+        if len(stamps) < len(chunk):
+            raise RuntimeError(f"{self.topics.input}: only {len(stamps)} of {len(chunk)} records came out")
+        return (max(stamps) - started_ms) / 1000
+
+    def stop(self) -> list[int]:
+        """Stop the workers; their peak RSS."""
+        rss = [w.peak_rss_bytes() for w in self.workers]
+        for w in self.workers:
+            w.stop(timeout=60)
+        return rss
+
+
+#: The NLP modes, as the rounds of :func:`paired_nlp_modes` name them.
+NLP_MODES = ("c", "d", "two")
+
+
+@dataclass
+class PairedRounds:
+    """Seconds each NLP mode took per round; a round's articles are the same for every mode."""
+
+    articles: list[int] = field(default_factory=list)
+    seconds: dict[str, list[float]] = field(default_factory=lambda: {mode: [] for mode in NLP_MODES})
+    peak_rss_bytes: list[int] = field(default_factory=list)
+
+    def aps(self, mode: str) -> float:
+        """All the articles over all the time ``mode`` took."""
+        return sum(self.articles) / sum(self.seconds[mode])
+
+    def aps_by_round(self, mode: str) -> list[float]:
+        return [n / t for n, t in zip(self.articles, self.seconds[mode], strict=True)]
+
+
+def paired_nlp_modes(
+    kafka: KafkaSettings,
+    cfg: BenchConfig,
+    pipeline: Pipeline,
+    records: Sequence[Record],
+    batch_size: int,
+    env: dict[str, str],
+    say: Say,
+) -> PairedRounds:
+    """(c), (d) and two workers in rounds: each round's articles go through all three in turn.
+
+    This VM's speed drifts by tens of percent within minutes, more than the differences the
+    ratios are about, so modes measured minutes apart would compare different machines. A round
+    lasts about a minute, every mode in it reads the same articles, and the order is mirrored
+    every other round ((c) (d) two, then two (d) (c)) so that no mode always goes first. One
+    worker and a group of two stay up throughout, each idle while the others run. A round is
+    two batches: two for the single worker, about one for each of the pair.
+    """
+    one = WorkerGroup.start(kafka, cfg, "full", 1, env)
+    two = WorkerGroup.start(kafka, cfg, "two", 2, env)
+    rounds = PairedRounds()
+    try:
+        for worker in [*one.workers, *two.workers]:
+            wait_ready(worker)
+        time.sleep(1.0)  # let the rebalance the second of the pair triggered settle
+        pipeline.process_many([value for _, value in records[:batch_size]])  # warm caches and models
+        runs: dict[str, Callable[[Sequence[Record]], float]] = {
+            "c": lambda chunk: in_process_seconds(pipeline, chunk, batch_size, warm_up=False),
+            "d": lambda chunk: one.drain(kafka, chunk),
+            "two": lambda chunk: two.drain(kafka, chunk),
+        }
+        size = 2 * batch_size
+        chunks = [records[i : i + size] for i in range(0, len(records), size)]
+        for r, chunk in enumerate(chunks):
+            say(f"(c), (d), two workers: round {r + 1} of {len(chunks)}, {len(chunk)} articles")
+            for mode in NLP_MODES if r % 2 == 0 else NLP_MODES[::-1]:
+                rounds.seconds[mode].append(runs[mode](chunk))
+            rounds.articles.append(len(chunk))
+    finally:
+        rounds.peak_rss_bytes = one.stop() + two.stop()
+    return rounds
 
 
 def raw_transport(kafka: KafkaSettings, cfg: BenchConfig, records: Sequence[Record]) -> float:
@@ -130,12 +206,19 @@ def raw_transport(kafka: KafkaSettings, cfg: BenchConfig, records: Sequence[Reco
 
 
 def in_process_seconds(
-    pipeline: Pipeline, records: Sequence[Record], batch_size: int, observer: StageObserver | None = None
+    pipeline: Pipeline,
+    records: Sequence[Record],
+    batch_size: int,
+    observer: StageObserver | None = None,
+    *,
+    warm_up: bool = True,
 ) -> float:
     """Seconds ``pipeline.process_many`` takes over ``records`` in worker-sized batches, after an
-    untimed warm-up batch; ``observer`` (if any) sees the stages of the timed run only."""
+    untimed warm-up batch (unless ``warm_up`` is off); ``observer`` (if any) sees the stages of
+    the timed run only."""
     values = [value for _, value in records]
-    pipeline.process_many(values[:batch_size])  # warm caches and lazily built models
+    if warm_up:
+        pipeline.process_many(values[:batch_size])  # warm caches and lazily built models
     if observer is not None:
         pipeline.observer = observer
     started = time.perf_counter()
@@ -200,35 +283,22 @@ def run(kafka: KafkaSettings, cfg: BenchConfig, say: Say) -> dict[str, Any]:
     say("(a) raw aiokafka consume -> produce")
     result["raw_aiokafka_aps"] = raw_transport(kafka, cfg, records)
     say("(b) worker, pass-through")
-    passthrough = stream_mode(kafka, cfg, "passthrough", records, 1, {"KHABAR_ENRICH": "false"}, True)
+    passthrough = stream_mode(kafka, cfg, "passthrough", records, 1, {"KHABAR_ENRICH": "false"})
     result["passthrough_aps"] = passthrough.aps
     say("non-NLP stages in-process, one core")
     result["non_nlp_aps"], result["non_nlp_stage_us"] = non_nlp(records, settings.batch_size)
-    # A shared VM's speed drifts by tens of percent within minutes, so the NLP modes run in a
-    # mirrored order, (c) (d) two two (d) (c) (the first half of (c)'s articles, then the other),
-    # each figure counting all its runs: every mode is centred on the same moment, so a steady
-    # drift weighs on all alike and the ratios compare like with like.
-    half = len(nlp_records) // 2
-    say(f"(c) NLP bound: the pipeline in-process with Stanza, {half} of {len(nlp_records)} articles")
     pipeline = Pipeline.from_settings(settings)  # the worker's settings: same batch size and torch threads
     pipeline.warm_up()
-    before = in_process_seconds(pipeline, nlp_records[:half], settings.batch_size)
-    say("(d) full worker, run 1 of 2")
-    full_runs = [stream_mode(kafka, cfg, "full-1", nlp_records, 1, ner_env, False)]
-    say("(d) two full workers in one group, run 1 of 2")
-    two_runs = [stream_mode(kafka, cfg, "two-1", nlp_records, 2, ner_env, False)]
-    say("(d) two full workers in one group, run 2 of 2")
-    two_runs.append(stream_mode(kafka, cfg, "two-2", nlp_records, 2, ner_env, False))
-    say("(d) full worker, run 2 of 2")
-    full_runs.append(stream_mode(kafka, cfg, "full-2", nlp_records, 1, ner_env, False))
-    say(f"(c) NLP bound, the other {len(nlp_records) - half} articles")
-    after = in_process_seconds(pipeline, nlp_records[half:], settings.batch_size)
-    result["nlp_bound_aps"] = len(nlp_records) / (before + after)
-    result["nlp_bound_aps_runs"] = [half / before, (len(nlp_records) - half) / after]
-    result["full_worker_aps"] = pooled_aps(full_runs, len(nlp_records))
-    result["full_worker_aps_runs"] = [r.aps for r in full_runs]
-    result["two_workers_aps"] = pooled_aps(two_runs, len(nlp_records))
-    result["two_workers_aps_runs"] = [r.aps for r in two_runs]
+    nlp = paired_nlp_modes(kafka, cfg, pipeline, nlp_records, settings.batch_size, ner_env, say)
+    result["nlp_bound_aps"] = nlp.aps("c")
+    result["full_worker_aps"] = nlp.aps("d")
+    result["two_workers_aps"] = nlp.aps("two")
+    result["nlp_rounds"] = {
+        "articles": nlp.articles,
+        "nlp_bound_aps": nlp.aps_by_round("c"),
+        "full_worker_aps": nlp.aps_by_round("d"),
+        "two_workers_aps": nlp.aps_by_round("two"),
+    }
     rate = result["full_worker_aps"] / 2
     say(f"latency at half of (d): {rate:.1f} articles/s for {cfg.latency_seconds:.0f}s")
     latencies = latency_at(kafka, cfg, records, rate, ner_env)
@@ -236,8 +306,7 @@ def run(kafka: KafkaSettings, cfg: BenchConfig, say: Say) -> dict[str, Any]:
     result["latency_p99_s"] = quantile(latencies, 0.99)
     result["latency_offered_aps"] = rate
     result["latency_samples"] = len(latencies)
-    runs = [passthrough, *full_runs, *two_runs]
-    result["peak_rss_bytes"] = max(rss for run in runs for rss in run.peak_rss_bytes)
+    result["peak_rss_bytes"] = max([*passthrough.peak_rss_bytes, *nlp.peak_rss_bytes])
     result["ratio_full_over_nlp"] = result["full_worker_aps"] / result["nlp_bound_aps"]
     result["ratio_passthrough_over_raw"] = result["passthrough_aps"] / result["raw_aiokafka_aps"]
     result["two_workers_over_one"] = result["two_workers_aps"] / result["full_worker_aps"]
