@@ -6,9 +6,13 @@ from typing import Any
 
 from workers.bench.cli import report
 from workers.bench.corpus import generate
+from workers.bench.floor import bookkeeping
 from workers.bench.kafka import Arrival, throughput
 from workers.bench.run import PairedRounds, checks, passed, quantile
 from workers.contract import RAW_ARTICLE, validator
+from workers.gazetteer import default_gazetteer
+from workers.pipeline.locations import LocationStage
+from workers.pipeline.validate import Validator
 
 
 def test_corpus_is_reproducible_bilingual_news_sized_and_valid() -> None:
@@ -91,3 +95,13 @@ def test_paired_rounds_pool_all_articles_over_all_the_time() -> None:
     assert rounds.aps("c") == 150 / 30
     assert rounds.aps_by_round("d") == [5.0, 10.0]
     assert rounds.aps("two") == 15.0
+
+
+def test_floor_bookkeeping_builds_the_locations_the_stage_found() -> None:
+    gazetteer = default_gazetteer()
+    stage = LocationStage(gazetteer)
+    for raw in generate(6, seed=5):
+        article = Validator()(raw)
+        real = stage.tag(article)
+        found = [(s.field, s.start, s.end, loc.place) for loc in real for s in loc.mentions]
+        assert real and bookkeeping(article, found, gazetteer.token_memo) == real
