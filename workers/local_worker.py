@@ -83,6 +83,16 @@ class LocalWorker:
         except OSError:
             return None
 
+    def metrics(self, timeout: float = 5) -> str | None:
+        """The ``/metrics`` exposition text, or None while nothing listens yet."""
+        url = f"http://127.0.0.1:{self.metrics_port}/metrics"
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as resp:
+                text: str = resp.read().decode()
+                return text
+        except OSError:
+            return None
+
     def wait_ready(self, timeout: float = 90) -> bool:
         """True once ``/readyz`` answers 200; False if the process exits or ``timeout`` passes."""
         deadline = time.monotonic() + timeout

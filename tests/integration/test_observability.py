@@ -7,8 +7,6 @@ from __future__ import annotations
 import signal
 import subprocess
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -136,10 +134,8 @@ def test_prometheus_scrapes_every_family_while_two_workers_drain_a_backlog(
 
 def lag_gauges(worker: WorkerProcess, topic: str) -> dict[int, float]:
     """``khabar_consumer_lag`` of ``topic`` per partition, as the worker exposes it now."""
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{worker.metrics_port}/metrics", timeout=2) as resp:
-            text = resp.read().decode()
-    except OSError:  # not listening yet
+    text = worker.metrics(timeout=2)
+    if text is None:  # not listening yet
         return {}
     return {
         int(sample.labels["partition"]): sample.value
@@ -201,11 +197,14 @@ def test_promtool_finds_no_problem_in_the_exposition(
 ) -> None:
     publish(broker.bootstrap, topics.input, backlog(5))
     read_topic(broker.bootstrap, topics.output, expected=5)
-    with urllib.request.urlopen(f"http://127.0.0.1:{worker.metrics_port}/metrics", timeout=5) as resp:
-        exposition = resp.read()
-    assert b"khabar_articles_enriched_total" in exposition
+    exposition = worker.metrics()
+    assert exposition is not None and "khabar_articles_enriched_total" in exposition
     check = subprocess.run(
-        [tool("promtool"), "check", "metrics"], input=exposition, capture_output=True, timeout=30, check=False
+        [tool("promtool"), "check", "metrics"],
+        input=exposition.encode(),
+        capture_output=True,
+        timeout=30,
+        check=False,
     )
     assert check.returncode == 0 and not check.stdout.strip() and not check.stderr.strip(), (
         check.stdout.decode() + check.stderr.decode()
