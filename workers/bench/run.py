@@ -71,34 +71,9 @@ class StreamRun:
     peak_rss_bytes: list[int]
 
 
-def stream_mode(
-    kafka: KafkaSettings,
-    cfg: BenchConfig,
-    name: str,
-    records: Sequence[Record],
-    workers: int,
-    env: dict[str, str],
-) -> StreamRun:
-    """``workers`` worker processes drain ``records``, which wait in the topic before they start;
-    throughput runs from the first to the last output timestamp (outputs flow continuously)."""
-    topics = TopicNames.fresh(name)
-    asyncio.run(create_topics(kafka, [topics.input, topics.output, topics.dlq], cfg.partitions))
-    asyncio.run(fill(kafka, topics.input, records))
-    procs = [start_worker(kafka, topics, cfg.workdir / f"{name}-{i}.log", env) for i in range(workers)]
-    try:
-        arrivals = asyncio.run(read_all(kafka, topics.output, len(records), within_s=120 + len(records)))
-        rss = [p.peak_rss_bytes() for p in procs]
-    finally:
-        for p in procs:
-            p.stop(timeout=60)
-    if len(arrivals) < len(records):
-        raise RuntimeError(f"{name}: only {len(arrivals)} of {len(records)} records came out")
-    return StreamRun(throughput(arrivals), rss)
-
-
 @dataclass
 class WorkerGroup:
-    """Worker processes of one consumer group, on topics of their own, fed a chunk at a time."""
+    """Worker processes of one consumer group, on topics of their own."""
 
     topics: TopicNames
     workers: list[LocalWorker]
@@ -106,12 +81,21 @@ class WorkerGroup:
 
     @classmethod
     def start(
-        cls, kafka: KafkaSettings, cfg: BenchConfig, name: str, size: int, env: dict[str, str]
+        cls,
+        kafka: KafkaSettings,
+        cfg: BenchConfig,
+        name: str,
+        size: int,
+        env: dict[str, str],
+        backlog: Sequence[Record] = (),
     ) -> WorkerGroup:
+        """Fresh topics, ``backlog`` published to the input, then ``size`` workers started."""
         topics = TopicNames.fresh(name)
         asyncio.run(create_topics(kafka, [topics.input, topics.output, topics.dlq], cfg.partitions))
+        if backlog:
+            asyncio.run(fill(kafka, topics.input, backlog))
         logs = [cfg.workdir / f"{name}-{i}.log" for i in range(size)]
-        return cls(topics, [start_worker(kafka, topics, log, env) for log in logs])
+        return cls(topics, [start_worker(kafka, topics, log, env) for log in logs], len(backlog))
 
     def drain(self, kafka: KafkaSettings, chunk: Sequence[Record]) -> float:
         """Seconds from publishing ``chunk`` to the last of its outputs (the group idles before)."""
@@ -131,6 +115,28 @@ class WorkerGroup:
         for w in self.workers:
             w.stop(timeout=60)
         return rss
+
+
+def stream_mode(
+    kafka: KafkaSettings,
+    cfg: BenchConfig,
+    name: str,
+    records: Sequence[Record],
+    workers: int,
+    env: dict[str, str],
+) -> StreamRun:
+    """``workers`` worker processes drain ``records``, which wait in the topic before they start;
+    throughput runs from the first to the last output timestamp (outputs flow continuously)."""
+    group = WorkerGroup.start(kafka, cfg, name, workers, env, backlog=records)
+    try:
+        arrivals = asyncio.run(
+            read_all(kafka, group.topics.output, len(records), within_s=120 + len(records))
+        )
+    finally:
+        rss = group.stop()
+    if len(arrivals) < len(records):
+        raise RuntimeError(f"{name}: only {len(arrivals)} of {len(records)} records came out")
+    return StreamRun(throughput(arrivals), rss)
 
 
 #: The NLP modes, as the rounds of :func:`paired_nlp_modes` name them.
