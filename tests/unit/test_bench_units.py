@@ -6,7 +6,7 @@ from typing import Any
 
 from workers.bench.cli import report
 from workers.bench.corpus import generate
-from workers.bench.floor import bookkeeping
+from workers.bench.floor import bookkeeping, mentions_of
 from workers.bench.kafka import Arrival, throughput
 from workers.bench.run import PairedRounds, checks, passed, quantile
 from workers.contract import RAW_ARTICLE, validator
@@ -103,5 +103,4 @@ def test_floor_bookkeeping_builds_the_locations_the_stage_found() -> None:
     for raw in generate(6, seed=5):
         article = Validator()(raw)
         real = stage.tag(article)
-        found = [(s.field, s.start, s.end, loc.place) for loc in real for s in loc.mentions]
-        assert real and bookkeeping(article, found, gazetteer.token_memo) == real
+        assert real and bookkeeping(article, mentions_of(real), gazetteer.token_memo) == real
