@@ -60,6 +60,10 @@ class LanguageTag:
 class Entity:
     span: Span
     label: EntityLabel
+    #: How sure the tagger was (the least marginal probability of the entity's token tags under
+    #: its CRF), where the tagger can say; ``None`` otherwise. Internal: the places stage weighs
+    #: it (:mod:`workers.pipeline.agreement`); the event does not carry it.
+    confidence: float | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

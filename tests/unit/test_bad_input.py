@@ -247,7 +247,7 @@ def test_an_exception_inside_stanza_dead_letters_the_article_naming_entities(
     pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     tagger = StanzaEntityTagger(languages=())
-    loaded = _LoadedPipeline(spec=None, pipeline=FailingStanza())  # type: ignore[arg-type]
+    loaded = _LoadedPipeline(spec=None, pipeline=FailingStanza(), pretokenized=False)  # type: ignore[arg-type]
     monkeypatch.setattr(tagger, "pipeline", lambda lang: loaded)
     stanza_pipeline = Pipeline(pipeline.validator, pipeline.language, EntityStage(tagger), pipeline.locations)
     outcome = stanza_pipeline.process(GOOD)

@@ -1,12 +1,18 @@
 """Where NER models live, and which one a language gets.
 
-Two layouts are understood, in one models directory (``KHABAR_MODELS_DIR``, else the starter
-models shipped in ``workers/models/``) or in a separate Stanza resources directory
+Two layouts are understood, in one models directory (``KHABAR_MODELS_DIR``, else the models
+shipped in ``workers/models/``) or in a separate Stanza resources directory
 (``KHABAR_STANZA_RESOURCES``):
 
-* starter models built by ``khabar models train-starter``::
+* the project's own models::
 
-      <dir>/<lang>/tokenize.pt  <dir>/<lang>/ner.pt  <dir>/<lang>/manifest.json
+      <dir>/<lang>/ner.pt  <dir>/<lang>/manifest.json  [<dir>/<lang>/tokenize.pt]
+
+  ``kind: "trained"`` (``khabar models train``, on annotated corpora) reads pre-split tokens
+  from the project's tokenizer (:mod:`workers.ner.tokens`); a ``tokenize.pt`` beside it is
+  Stanza's neural tokenizer, used only by ``khabar bench`` as the reference path it measures
+  the tokenizer against. ``kind: "starter"`` (``khabar models train-starter``, template
+  sentences) needs its ``tokenize.pt``.
 
 * published Stanza models as ``stanza.download`` lays them out::
 
@@ -32,7 +38,7 @@ MANIFEST = "manifest.json"
 TOKENIZE_FILE = "tokenize.pt"
 NER_FILE = "ner.pt"
 
-ModelKind = Literal["starter", "published"]
+ModelKind = Literal["trained", "starter", "published"]
 
 
 class ModelMissingError(LookupError):
@@ -45,32 +51,35 @@ class ModelSpec:
 
     lang: str
     kind: ModelKind
-    #: For a starter model, its language folder; for a published one, the resources directory.
+    #: For the project's models, the language folder; for a published one, the resources directory.
     directory: Path
-    tokenize_path: Path
+    #: Stanza's neural tokenizer; ``None`` for a trained model that ships none.
+    tokenize_path: Path | None
     ner_path: Path
     #: Published models whose tokenizer splits clitics need Stanza's ``mwt`` processor.
     needs_mwt: bool
     labels: tuple[str, ...]
+    #: Whether the tagger feeds the model the project's own tokens (``tokenize_pretokenized``).
+    pretokenized: bool
     #: Short, stable identity for the enriched event's ``processing.models``.
     version: str
     manifest: dict[str, Any]
 
     def files(self) -> list[Path]:
         """Every file the model consists of (for ``khabar models list``)."""
-        if self.kind == "starter":
+        if self.kind != "published":
             return sorted(p for p in self.directory.iterdir() if p.is_file())
         lang_dir = self.directory / self.lang
         return sorted(p for p in lang_dir.rglob("*.pt") if p.is_file())
 
 
 def shipped_models_dir() -> Path:
-    """The starter models that come with the package (``workers/models``)."""
+    """The models that come with the package (``workers/models``)."""
     return Path(str(files("workers").joinpath("models")))
 
 
 def models_dir() -> Path:
-    """``KHABAR_MODELS_DIR`` when set, else the shipped starter models."""
+    """``KHABAR_MODELS_DIR`` when set, else the shipped models."""
     configured = os.environ.get(ENV_MODELS_DIR)
     return Path(configured).expanduser() if configured else shipped_models_dir()
 
@@ -81,7 +90,7 @@ def _configured_dirs() -> Iterator[tuple[Path, str]]:
     if resources:
         yield Path(resources).expanduser(), ENV_STANZA_RESOURCES
     configured = os.environ.get(ENV_MODELS_DIR)
-    yield models_dir(), ENV_MODELS_DIR if configured else "shipped starter models"
+    yield models_dir(), ENV_MODELS_DIR if configured else "shipped models"
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -123,41 +132,48 @@ def _published(resources_dir: Path, lang: str) -> ModelSpec | None:
         ner_path=ner_path,
         needs_mwt=needs_mwt,
         labels=(),
+        pretokenized=False,
         version=version,
         manifest={"kind": "published", "resources_version": resources.get("version")},
     )
 
 
-def _starter(models: Path, lang: str) -> ModelSpec | None:
+def _own(models: Path, lang: str) -> ModelSpec | None:
+    """The project's own model for ``lang`` under ``models``: trained, or a starter one."""
     lang_dir = models / lang
     tokenize, ner = lang_dir / TOKENIZE_FILE, lang_dir / NER_FILE
-    if not (tokenize.is_file() and ner.is_file()):
+    if not ner.is_file():
         return None
     manifest = _read_json(lang_dir / MANIFEST)
+    trained = manifest.get("kind") == "trained"
+    if not trained and not tokenize.is_file():
+        return None  # a starter model cannot tokenize without its tokenizer
+    kind: ModelKind = "trained" if trained else "starter"
     digest = str(manifest.get("training_data_sha256", ""))[:8] or "unknown"
     labels = manifest.get("labels", [])
     return ModelSpec(
         lang=lang,
-        kind="starter",
+        kind=kind,
         directory=lang_dir,
-        tokenize_path=tokenize,
+        tokenize_path=tokenize if tokenize.is_file() else None,
         ner_path=ner,
         needs_mwt=False,
         labels=tuple(str(x) for x in labels) if isinstance(labels, list) else (),
-        version=f"starter:{lang}/{digest}",
+        pretokenized=trained,
+        version=f"{kind}:{lang}/{digest}",
         manifest=manifest,
     )
 
 
 def find_model(lang: str) -> ModelSpec | None:
-    """The model ``lang`` gets: a published one if installed anywhere configured, else a starter one."""
+    """The model ``lang`` gets: a published one if installed anywhere configured, else the project's."""
     dirs = list(_configured_dirs())
     for directory, _ in dirs:
         spec = _published(directory, lang)
         if spec is not None:
             return spec
     for directory, _ in dirs:
-        spec = _starter(directory, lang)
+        spec = _own(directory, lang)
         if spec is not None:
             return spec
     return None
@@ -169,7 +185,7 @@ def missing_message(lang: str) -> str:
     out = f" --out {os.environ[ENV_MODELS_DIR]}" if os.environ.get(ENV_MODELS_DIR) else ""
     return (
         f"no NER model for language {lang!r} in {where}. "
-        f"Build the starter model with `khabar models train-starter --lang {lang}{out}`, "
+        f"Train one with `khabar models train --lang {lang} --train FILE.bio --dev FILE.bio{out}`, "
         f"or install Stanza's published one with `khabar models download {lang}`."
     )
 

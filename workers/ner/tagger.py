@@ -28,7 +28,9 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any, Final
 
+from workers.ner.inference import tag_sentences
 from workers.ner.registry import ModelSpec, find_model, installed_models, require_model
+from workers.ner.tokens import sentences
 from workers.pipeline import budget
 from workers.pipeline.entities import STAGE
 from workers.records import Article, Entity, EntityLabel, LanguageTag, Span, TextField
@@ -126,8 +128,8 @@ def _split(
     return packed
 
 
-#: (label, start, end, text) as Stanza reports an entity.
-_RawEntity = tuple[str, int, int, str]
+#: (label, start, end, text, confidence) as Stanza reports an entity.
+_RawEntity = tuple[str, int, int, str, float | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,16 +156,20 @@ def runs_of(chunks: Sequence[_Chunk], max_chars: int) -> list[list[_Chunk]]:
 
 
 class _LoadedPipeline:
-    """A Stanza pipeline and the lock that serialises its use (Stanza pipelines are not re-entrant)."""
+    """A Stanza pipeline and the lock that serialises its use (Stanza pipelines are not re-entrant).
 
-    def __init__(self, spec: ModelSpec, pipeline: Any) -> None:
+    ``pretokenized``: the pipeline is given the project's tokens (:mod:`workers.ner.tokens`)
+    rather than text."""
+
+    def __init__(self, spec: ModelSpec, pipeline: Any, *, pretokenized: bool) -> None:
         self.spec = spec
         self.pipeline = pipeline
+        self.pretokenized = pretokenized
         self.lock = threading.Lock()
 
 
 # One pipeline per (language, model files) per process, however many taggers are created.
-_PIPELINES: dict[tuple[str, str, str], _LoadedPipeline] = {}
+_PIPELINES: dict[tuple[str, str, str, bool], _LoadedPipeline] = {}
 _PIPELINES_LOCK = threading.Lock()
 
 
@@ -180,7 +186,10 @@ class _QuietUnknownLanguage(logging.Filter):
         return "nsupported language" not in record.getMessage()
 
 
-def _build_pipeline(spec: ModelSpec, batch_size: int) -> Any:
+def build_pipeline(spec: ModelSpec, batch_size: int, *, neural_tokenizer: bool = False) -> Any:
+    """A Stanza pipeline for ``spec``. A trained model reads the project's own tokens
+    (``tokenize_pretokenized``) unless ``neural_tokenizer`` asks for Stanza's tokenizer
+    (``tokenize.pt``) in front of it, the reference path ``khabar bench`` measures against."""
     import stanza
 
     common: dict[str, Any] = {
@@ -194,6 +203,14 @@ def _build_pipeline(spec: ModelSpec, batch_size: int) -> Any:
         # Stanza resolves the default packages and their pretrain/charlm files from resources.json.
         processors = "tokenize,mwt,ner" if spec.needs_mwt else "tokenize,ner"
         return stanza.Pipeline(spec.lang, dir=str(spec.directory), processors=processors, **common)
+    if spec.pretokenized and not neural_tokenizer:
+        # Stanza adds a processor for an unknown language only through its *_model_path; with
+        # ``pretokenized`` the tokenize processor loads no model, so the path is only a name.
+        tokenizer: dict[str, Any] = {"tokenize_pretokenized": True, "tokenize_model_path": "pretokenized"}
+    elif spec.tokenize_path is not None:
+        tokenizer = {"tokenize_model_path": str(spec.tokenize_path)}
+    else:
+        raise ValueError(f"the {spec.lang} model in {spec.directory} has no {spec.directory / 'tokenize.pt'}")
     quiet = _QuietUnknownLanguage()
     stanza_log = logging.getLogger("stanza")
     stanza_log.addFilter(quiet)
@@ -202,8 +219,8 @@ def _build_pipeline(spec: ModelSpec, batch_size: int) -> Any:
             spec.lang,
             dir=str(_offline_resources_dir()),
             processors="tokenize,ner",
-            tokenize_model_path=str(spec.tokenize_path),
             ner_model_path=str(spec.ner_path),
+            **tokenizer,
             **common,
         )
     finally:
@@ -235,7 +252,12 @@ class StanzaEntityTagger:
         max_chunk_chars: int = MAX_CHUNK_CHARS,
         batch_size: int = 64,
         max_run_chars: int = MAX_RUN_CHARS,
+        *,
+        neural_tokenizer: bool = False,
     ) -> None:
+        #: Put Stanza's neural tokenizer in front of a trained model instead of the project's
+        #: tokens: the old path, which ``khabar bench`` measures the new one against.
+        self.neural_tokenizer = neural_tokenizer
         self.max_chunk_chars = max_chunk_chars
         self.max_run_chars = max_run_chars
         self.batch_size = batch_size
@@ -260,7 +282,8 @@ class StanzaEntityTagger:
         spec = self.spec(lang)
         if spec is None:
             return None
-        key = (lang, str(spec.tokenize_path), str(spec.ner_path))
+        pretokenized = spec.pretokenized and not self.neural_tokenizer
+        key = (lang, str(spec.tokenize_path), str(spec.ner_path), pretokenized)
         loaded = _PIPELINES.get(key)
         if loaded is not None:
             return loaded
@@ -269,7 +292,8 @@ class StanzaEntityTagger:
             if loaded is None:
                 log.info("loading %s NER model for %r from %s", spec.kind, lang, spec.directory)
                 try:
-                    loaded = _LoadedPipeline(spec, _build_pipeline(spec, self.batch_size))
+                    built = build_pipeline(spec, self.batch_size, neural_tokenizer=self.neural_tokenizer)
+                    loaded = _LoadedPipeline(spec, built, pretokenized=pretokenized)
                 except Exception:
                     if lang in self.required:
                         raise  # the operator asked for this language: every article says why it failed
@@ -332,16 +356,40 @@ class StanzaEntityTagger:
                     yield _Chunk(item, field, offset, clean_for_stanza(piece))
 
     def _run(self, loaded: _LoadedPipeline, chunks: Sequence[_Chunk]) -> list[list[_RawEntity]]:
+        if loaded.pretokenized:
+            return self._run_pretokenized(loaded, chunks)
         import stanza
 
         docs = [stanza.Document([], text=c.text) for c in chunks]
         with loaded.lock:
             out = loaded.pipeline(docs)
-        return [[(e.type, e.start_char, e.end_char, e.text) for e in doc.ents] for doc in out]
+        return [[(e.type, e.start_char, e.end_char, e.text, None) for e in doc.ents] for doc in out]
+
+    def _run_pretokenized(self, loaded: _LoadedPipeline, chunks: Sequence[_Chunk]) -> list[list[_RawEntity]]:
+        """All chunks' sentences in one Stanza call; entities are read from the per-token tags
+        and placed with the tokenizer's own offsets, so they land on the text exactly. Each
+        carries the least confidence of its tokens' tags."""
+        spans = [sentences(c.text) for c in chunks]
+        batch = [
+            [c.text[a:b] for a, b in sent] for c, sents in zip(chunks, spans, strict=True) for sent in sents
+        ]
+        with loaded.lock:
+            tagged = iter(tag_sentences(loaded.pipeline, batch))
+        out: list[list[_RawEntity]] = []
+        for chunk, sents in zip(chunks, spans, strict=True):
+            found: list[_RawEntity] = []
+            for sent in sents:
+                result = next(tagged)
+                for label, first, last in entity_runs(result.tags):
+                    start, end = sent[first][0], sent[last][1]
+                    sure = min(result.confidence[first : last + 1])
+                    found.append((label, start, end, chunk.text[start:end], sure))
+            out.append(found)
+        return out
 
     def _verified(self, article: Article, chunk: _Chunk, entities: Iterable[_RawEntity]) -> Iterator[Entity]:
         original = article.text_of(chunk.field)
-        for raw_label, start, end, text in entities:
+        for raw_label, start, end, text, confidence in entities:
             label = normalize_label(raw_label)
             if label is None:
                 continue
@@ -356,7 +404,29 @@ class StanzaEntityTagger:
             if clean_for_stanza(span_text) != chunk.text[located[0] : located[1]]:
                 self.stats["spans_dropped_unverified"] += 1
                 continue
-            yield Entity(Span(span_text, s, e, chunk.field), label)
+            yield Entity(Span(span_text, s, e, chunk.field), label, confidence)
+
+
+def entity_runs(tags: Sequence[str]) -> list[tuple[str, int, int]]:
+    """(label, first token, last token) of each entity in a sentence's BIO or BIOES tags.
+
+    ``B-``/``S-`` open an entity, ``I-``/``E-`` continue one of the same label (or open one, as
+    a stray ``I-`` does in the scorer), ``E-``/``S-`` close it, ``O`` ends any."""
+    runs: list[tuple[str, int, int]] = []
+    open_label: str | None = None
+    first = 0
+    for k, tag in enumerate(tags):
+        prefix, label = (tag[:1], tag[2:]) if len(tag) > 2 and tag[1] == "-" else ("O", "")
+        if prefix == "O" or prefix in "BS" or label != open_label:
+            if open_label is not None:
+                runs.append((open_label, first, k - 1))
+            open_label, first = (label, k) if prefix != "O" else (None, k)
+        if prefix in "ES" and open_label is not None:
+            runs.append((open_label, first, k))
+            open_label = None
+    if open_label is not None:
+        runs.append((open_label, first, len(tags) - 1))
+    return runs
 
 
 def _locate(text: str, start: int | None, end: int | None, span: str | None) -> tuple[int, int] | None:

