@@ -668,6 +668,25 @@ def _case_shape(word: str) -> tuple[int, int]:
     return len(cased), sum(1 for ch in cased if ch.isupper())
 
 
+#: The word right before a name, with the one space that must separate them.
+_WORD_BEFORE = re.compile(rf"({TOKEN_RE.pattern}) $")
+
+
+def place_cue(text: str, start: int, end: int) -> bool:
+    """Whether the words around the name at ``text[start:end]`` announce a place: a locative
+    word right before it ("in Salisbury", "from Kilburn", "في نابلس", "مدينة الخليل"), or an
+    all-capital dateline ("ATLANTA (AP) —"). The locations stage weighs this against a tagger
+    that reads the same words as a person or a team (:mod:`workers.pipeline.agreement`)."""
+    name = text[start:end]
+    if name.isupper() and _is_dateline(text, start, end):
+        return True
+    before = _WORD_BEFORE.search(text, max(0, start - 40), start)
+    if before is None:
+        return False
+    key = normalize_token(before.group(1))
+    return key in _CUES_EN or key in _CUES_AR
+
+
 def _is_dateline(text: str, start: int, end: int) -> bool:
     before = text[max(0, start - 40) : start].rstrip(" \t\u00a0")
     if before and before[-1] not in _DATELINE_BEFORE:

@@ -12,16 +12,17 @@ to one place (:func:`disambiguate`) and mentions of the same place grouped into 
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from importlib.metadata import version
 from itertools import accumulate
 
 from workers.gazetteer import Gazetteer
-from workers.gazetteer.matcher import Hint, Mention, find_candidates, lookup_phrase
+from workers.gazetteer.matcher import Hint, Mention, find_candidates, lookup_phrase, place_cue
 from workers.gazetteer.normalize import is_arabic
-from workers.gazetteer.sources import is_minor, is_notable
+from workers.gazetteer.sources import is_minor
+from workers.pipeline.agreement import place_stands
 from workers.records import Article, Entity, Location, Place, PlaceKind, Span, TextField
 
 STAGE = "locations"
@@ -232,8 +233,14 @@ class LocationStage:
             return mentions
         # Indexed look-ups, not every entity against every mention: a long body can hold tens of
         # thousands of each, and a quadratic scan would take minutes.
-        names = _Spans(e.span for e in own if e.label in ("PER", "ORG"))
-        kept = [m for m in mentions if not _vetoed(m, names)]
+        index = _Entities(own)
+        stands = []
+        for m in mentions:
+            overlapping = index.overlapping(m.span)
+            cued = bool(overlapping) and (bool(m.hint) or place_cue(text, m.span.start, m.span.end))
+            stands.append(place_stands(m.span, m.places, cued, overlapping))
+        coordinated(text, mentions, stands)
+        kept = [m for m, ok in zip(mentions, stands, strict=True) if ok]
         taken = _Spans(m.span for m in kept)
         added: list[Mention] = []
         for entity in own:
@@ -253,8 +260,27 @@ class LocationStage:
         return sorted([*kept, *added], key=lambda m: m.span.start)
 
 
+#: The words between two coordinated names: "Victoria, Corpus Christi and Rockport", "غزة ورفح".
+_COORDINATION = re.compile(r"\s*(?:,|\u060c|&|and|or)?\s*(?:and\s|or\s|و)?\s*")
+
+
+def coordinated(text: str, mentions: Sequence[Mention], stands: list[bool]) -> None:
+    """Let a mention that lost to an entity stand again when it is coordinated with a place
+    that stands ("in Victoria, Corpus Christi and Rockport"): names joined by commas and "and"
+    are of one kind (:mod:`workers.pipeline.agreement`, rule 1). Updates ``stands`` in place."""
+    for order in (range(1, len(mentions)), range(len(mentions) - 2, -1, -1)):
+        for k in order:
+            j = k - 1 if order.step == 1 else k + 1
+            if stands[k] or not stands[j]:
+                continue
+            first, second = (mentions[j], mentions[k]) if j < k else (mentions[k], mentions[j])
+            gap = text[first.span.end : second.span.start]
+            if gap.strip() and _COORDINATION.fullmatch(gap):
+                stands[k] = True
+
+
 class _Spans:
-    """(start, end) intervals sorted by start, for containment and overlap questions in log time."""
+    """(start, end) intervals sorted by start, for overlap questions in log time."""
 
     def __init__(self, spans: Iterable[Span]) -> None:
         self._spans = sorted((s.start, s.end) for s in spans)
@@ -262,42 +288,29 @@ class _Spans:
         #: The furthest end among the first k+1 intervals.
         self._reach = list(accumulate((b for _, b in self._spans), max))
 
-    def contains(self, start: int, end: int, *, other_than_itself: bool = False) -> bool:
-        """Whether an interval covers [start, end); with ``other_than_itself``, one that is not
-        exactly [start, end)."""
-        if not other_than_itself:
-            k = bisect_right(self._starts, start)
-            return k > 0 and self._reach[k - 1] >= end
-        k = bisect_left(self._starts, start)
-        if k > 0 and self._reach[k - 1] >= end:
-            return True  # starts earlier and reaches far enough
-        same = bisect_right(self._starts, start)
-        # Among intervals starting at ``start`` the last one (sorted by end) reaches furthest.
-        return same > k and self._spans[same - 1][1] > end
-
     def overlaps(self, start: int, end: int) -> bool:
         """Whether an interval shares a character with [start, end)."""
         k = bisect_left(self._starts, end)
         return k > 0 and self._reach[k - 1] > start
 
 
-def _vetoed(mention: Mention, names: _Spans) -> bool:
-    """Whether a person's or organisation's name (one of ``names``) vetoes the mention.
+class _Entities:
+    """One field's entities by start offset, for "which overlap this span" in about log time."""
 
-    A name vetoes a minor place mention lying inside it. A mention that is the whole of an
-    organisation entity and names a country is kept: taggers label countries acting in politics
-    as organisations ("Kuwait condemned").
-    """
-    m = mention.span
-    if not names.contains(m.start, m.end):
-        return False
-    if any(is_notable(p) for p in mention.places):
-        # The tagger is the noisier witness (starter models mistake Gaza or Qatar for a name):
-        # it overrules the gazetteer only where the gazetteer itself is unsure, on minor places.
-        return False
-    if any(p.kind == "country" for p in mention.places):
-        return names.contains(m.start, m.end, other_than_itself=True)
-    return True
+    def __init__(self, entities: Iterable[Entity]) -> None:
+        self._entities = sorted(entities, key=lambda e: (e.span.start, e.span.end))
+        self._starts = [e.span.start for e in self._entities]
+        #: The furthest end among the first k+1 entities.
+        self._reach = list(accumulate((e.span.end for e in self._entities), max))
+
+    def overlapping(self, span: Span) -> list[Entity]:
+        k = bisect_left(self._starts, span.end)
+        out: list[Entity] = []
+        while k > 0 and self._reach[k - 1] > span.start:
+            k -= 1
+            if self._entities[k].span.end > span.start:
+                out.append(self._entities[k])
+        return out
 
 
 def _qualified(text: str, mentions: list[Mention]) -> list[Mention]:

@@ -1,5 +1,8 @@
 """The enrichment pipeline: decode -> validate -> language -> entities -> locations -> assemble -> encode.
 
+Before assembly the entities are made to agree with the resolved places
+(:mod:`workers.pipeline.agreement`): every mention of a resolved place is a LOC entity.
+
 ``Pipeline.process`` turns one Kafka record value into exactly one outcome:
 an :class:`Enriched` event or a :class:`DeadLetter` with a reason. It never
 raises for an article, whatever the article holds; nothing here knows about Kafka.
@@ -22,6 +25,7 @@ import orjson
 
 from workers import __version__
 from workers.pipeline import budget
+from workers.pipeline.agreement import agree
 from workers.pipeline.assemble import assemble
 from workers.pipeline.budget import DEFAULT_ARTICLE_BUDGET_S
 from workers.pipeline.decode import DEFAULT_MAX_RECORD_BYTES, decode
@@ -278,7 +282,7 @@ class Pipeline:
             event = assemble(
                 article,
                 item.language,
-                item.entities,
+                agree(item.entities, locations, article),
                 locations,
                 worker_version=__version__,
                 models=self.models,
