@@ -41,9 +41,12 @@ def test_quantiles_and_targets() -> None:
         "raw_aiokafka_aps": 10000.0,
         "passthrough_aps": 2500.0,
         "nlp_bound_aps": 6.0,
+        "nlp_neural_tokenizer_aps": 3.0,
+        "nlp_speedup_over_neural_tokenizer": 2.0,
         "nlp_rounds": {
             "articles": [128, 72],
             "nlp_bound_aps": [6.5, 5.6],
+            "nlp_neural_tokenizer_aps": [3.1, 2.9],
             "full_worker_aps": [5.5, 5.3],
             "two_workers_aps": [9.1, 8.9],
         },
@@ -73,6 +76,7 @@ def test_quantiles_and_targets() -> None:
     outcome = {name: passed((name, op, value, target)) for name, op, value, target in checks(result)}
     assert outcome == {
         "full / NLP bound (d/c)": True,
+        "NLP bound / neural tokenizer (c/c0)": True,
         "pass-through / raw (b/a)": False,
         "non-NLP articles/s, one core": False,
         "two workers / one": True,
@@ -82,14 +86,16 @@ def test_quantiles_and_targets() -> None:
     assert "MISSED" in text and "10,000" in text and "peak RSS per worker: 400 MiB" in text
     assert "non-NLP µs per article: decode 20, language 310, locations 1,205" in text
     assert (
-        "round's 128/72 articles through (c), (d) and two workers in turn): (c) 6.5 / 5.6, (d) 5.5 / 5.3"
-        in text
+        "round's 128/72 articles through (c), (c0), (d) and two workers in turn): (c) 6.5 / 5.6, "
+        "(c0) 3.1 / 2.9, (d) 5.5 / 5.3" in text
     )
+    assert "(c0) same, Stanza's neural tokenizer" in text and "3.0" in text
 
 
 def test_paired_rounds_pool_all_articles_over_all_the_time() -> None:
     rounds = PairedRounds(
-        articles=[100, 50], seconds={"c": [10.0, 20.0], "d": [20.0, 5.0], "two": [5.0, 5.0]}
+        articles=[100, 50],
+        seconds={"c": [10.0, 20.0], "c0": [20.0, 40.0], "d": [20.0, 5.0], "two": [5.0, 5.0]},
     )
     # 100 articles in 10 s, then 50 in 20 s: 150 in 30 s, not the mean of the two rates.
     assert rounds.aps("c") == 150 / 30

@@ -75,6 +75,7 @@ def report(result: dict[str, Any]) -> str:
         ["(a) raw aiokafka consume -> produce", f"{result['raw_aiokafka_aps']:,.0f}"],
         ["(b) worker, pass-through", f"{result['passthrough_aps']:,.0f}"],
         ["(c) pipeline in-process (NLP bound)", f"{result['nlp_bound_aps']:,.1f}"],
+        ["(c0) same, Stanza's neural tokenizer", f"{result['nlp_neural_tokenizer_aps']:,.1f}"],
         ["(d) full worker", f"{result['full_worker_aps']:,.1f}"],
         ["(d) two full workers, one group", f"{result['two_workers_aps']:,.1f}"],
         ["non-NLP stages, one core", f"{result['non_nlp_aps']:,.0f}"],
@@ -94,13 +95,14 @@ def report(result: dict[str, Any]) -> str:
             f"{name} {' / '.join(f'{aps:.1f}' for aps in rounds[key])}"
             for name, key in (
                 ("(c)", "nlp_bound_aps"),
+                ("(c0)", "nlp_neural_tokenizer_aps"),
                 ("(d)", "full_worker_aps"),
                 ("two", "two_workers_aps"),
             )
         ]
         each_round = (
             f"articles/s round by round (each round's {'/'.join(map(str, rounds['articles']))} articles "
-            f"through (c), (d) and two workers in turn): {', '.join(per_mode)}\n"
+            f"through (c), (c0), (d) and two workers in turn): {', '.join(per_mode)}\n"
         )
     extra = (
         f"{each_round}"

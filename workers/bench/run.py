@@ -4,7 +4,9 @@ Modes, all on the same generated corpus (the NLP modes on its first ``nlp_articl
 
 - (a) raw aiokafka consume -> produce of the same records: the transport bound;
 - (b) the worker with enrichment off (pass-through, ``KHABAR_ENRICH=false``);
-- (c) the enrichment pipeline in-process, no broker, Stanza included: the NLP bound;
+- (c) the enrichment pipeline in-process, no broker, Stanza included: the NLP bound; beside it
+  (c0) the same pipeline and NER models behind Stanza's neural tokenizer instead of the
+  project's own (the path before pre-split tokens), on the same articles in the same rounds;
 - (d) the full worker, broker -> enrich -> broker; and two workers in one group ((c), (d) and
   two workers take turns on the same articles, round by round: see :func:`paired_nlp_modes`);
 - the non-NLP stages alone (decode, validate, language, gazetteer, encode) on one core;
@@ -140,7 +142,7 @@ def stream_mode(
 
 
 #: The NLP modes, as the rounds of :func:`paired_nlp_modes` name them.
-NLP_MODES = ("c", "d", "two")
+NLP_MODES = ("c", "c0", "d", "two")
 
 
 @dataclass
@@ -167,8 +169,9 @@ def paired_nlp_modes(
     batch_size: int,
     env: dict[str, str],
     say: Say,
+    neural: Pipeline | None = None,
 ) -> PairedRounds:
-    """(c), (d) and two workers in rounds: each round's articles go through all three in turn.
+    """(c), (c0), (d) and two workers in rounds: each round's articles go through all in turn.
 
     This VM's speed drifts by tens of percent within minutes, more than the differences the
     ratios are about, so modes measured minutes apart would compare different machines. A round
@@ -185,21 +188,42 @@ def paired_nlp_modes(
             wait_ready(worker)
         time.sleep(1.0)  # let the rebalance the second of the pair triggered settle
         pipeline.process_many([value for _, value in records[:batch_size]])  # warm caches and models
+        reference = neural or pipeline
+        if neural is not None:
+            neural.process_many([value for _, value in records[:batch_size]])
         runs: dict[str, Callable[[Sequence[Record]], float]] = {
             "c": lambda chunk: in_process_seconds(pipeline, chunk, batch_size, warm_up=False),
+            "c0": lambda chunk: in_process_seconds(reference, chunk, batch_size, warm_up=False),
             "d": lambda chunk: one.drain(kafka, chunk),
             "two": lambda chunk: two.drain(kafka, chunk),
         }
         size = 2 * batch_size
         chunks = [records[i : i + size] for i in range(0, len(records), size)]
         for r, chunk in enumerate(chunks):
-            say(f"(c), (d), two workers: round {r + 1} of {len(chunks)}, {len(chunk)} articles")
+            say(f"(c), (c0), (d), two workers: round {r + 1} of {len(chunks)}, {len(chunk)} articles")
             for mode in NLP_MODES if r % 2 == 0 else NLP_MODES[::-1]:
                 rounds.seconds[mode].append(runs[mode](chunk))
             rounds.articles.append(len(chunk))
     finally:
         rounds.peak_rss_bytes = one.stop() + two.stop()
     return rounds
+
+
+def neural_tokenizer_pipeline(settings: WorkerSettings) -> Pipeline:
+    """The worker's pipeline with Stanza's neural tokenizer (``tokenize.pt``) in front of the same
+    NER models: what the entities stage cost before the project's tokenizer."""
+    from workers.ner.tagger import StanzaEntityTagger
+
+    tagger = StanzaEntityTagger(languages=settings.ner_language_list(), neural_tokenizer=True)
+    neural = Pipeline.default(
+        max_body_chars=settings.max_body_chars,
+        tagger=tagger,
+        languages=settings.language_list(),
+        max_record_bytes=settings.max_record_bytes,
+        article_budget_s=settings.article_budget_s,
+    )
+    neural.warm_up()
+    return neural
 
 
 def raw_transport(kafka: KafkaSettings, cfg: BenchConfig, records: Sequence[Record]) -> float:
@@ -295,13 +319,17 @@ def run(kafka: KafkaSettings, cfg: BenchConfig, say: Say) -> dict[str, Any]:
     result["non_nlp_aps"], result["non_nlp_stage_us"] = non_nlp(records, settings.batch_size)
     pipeline = Pipeline.from_settings(settings)  # the worker's settings: same batch size and torch threads
     pipeline.warm_up()
-    nlp = paired_nlp_modes(kafka, cfg, pipeline, nlp_records, settings.batch_size, ner_env, say)
+    neural = neural_tokenizer_pipeline(settings)
+    nlp = paired_nlp_modes(kafka, cfg, pipeline, nlp_records, settings.batch_size, ner_env, say, neural)
     result["nlp_bound_aps"] = nlp.aps("c")
+    result["nlp_neural_tokenizer_aps"] = nlp.aps("c0")
+    result["nlp_speedup_over_neural_tokenizer"] = result["nlp_bound_aps"] / result["nlp_neural_tokenizer_aps"]
     result["full_worker_aps"] = nlp.aps("d")
     result["two_workers_aps"] = nlp.aps("two")
     result["nlp_rounds"] = {
         "articles": nlp.articles,
         "nlp_bound_aps": nlp.aps_by_round("c"),
+        "nlp_neural_tokenizer_aps": nlp.aps_by_round("c0"),
         "full_worker_aps": nlp.aps_by_round("d"),
         "two_workers_aps": nlp.aps_by_round("two"),
     }
@@ -363,6 +391,7 @@ def checks(result: dict[str, Any]) -> list[Check]:
     """(name, comparison, value, target) for each bound the issue sets."""
     return [
         ("full / NLP bound (d/c)", ">=", result["ratio_full_over_nlp"], 0.85),
+        ("NLP bound / neural tokenizer (c/c0)", ">=", result["nlp_speedup_over_neural_tokenizer"], 1.0),
         ("pass-through / raw (b/a)", ">=", result["ratio_passthrough_over_raw"], 0.30),
         ("non-NLP articles/s, one core", ">=", result["non_nlp_aps"], 2000.0),
         ("two workers / one", ">=", result["two_workers_over_one"], 1.6),
