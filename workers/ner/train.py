@@ -18,7 +18,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,29 +32,64 @@ Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True, slots=True)
-class TrainConfig:
-    """How much data and how many steps; the defaults are the shipped starter models'."""
+class NerConfig:
+    """Stanza NER trainer settings for ``khabar models train`` (defaults: the shipped models).
 
-    n_train: int = 24_000
-    n_dev: int = 800
-    tok_steps: int = 600
-    ner_steps: int = 3_000
-    ner_eval_interval: int = 500
-    ner_hidden_dim: int = 128
-    ner_char_hidden_dim: int = 96
-    ner_word_emb_dim: int = 48
-    ner_char_emb_dim: int = 48
-    ner_batch_size: int = 32
-    ner_optim: str = "sgd"
-    ner_lr: float = 0.1
-    ner_word_dropout: float = 0.05
+    Sized for 2 CPU cores: one BiLSTM layer over character and word embeddings learned from the
+    corpus alone (``--no_pretrain``: no word vectors exist offline here, and a model trained
+    with vectors loads silently without them and then tags junk), SGD as Stanza trains its own
+    NER models. The best checkpoint on the dev file is kept.
+    """
+
+    steps: int = 14_000
+    eval_interval: int = 1_000
+    hidden_dim: int = 256
+    char_hidden_dim: int = 100
+    word_emb_dim: int = 100
+    char_emb_dim: int = 100
+    batch_size: int = 32
+    optim: str = "sgd"
+    lr: float = 0.1
+    #: Stanza's word dropout; ``None`` leaves its default.
+    word_dropout: float | None = None
     #: One thread per trainer, languages side by side: on 2 cores that is faster than 2 threads
     #: each one after the other, and a fixed thread count keeps results reproducible.
     threads: int = 1
 
+    def trainer_args(self) -> list[str]:
+        args = [
+            "--max_steps", str(self.steps), "--eval_interval", str(min(self.eval_interval, self.steps)),
+            "--batch_size", str(self.batch_size), "--hidden_dim", str(self.hidden_dim),
+            "--char_hidden_dim", str(self.char_hidden_dim), "--word_emb_dim", str(self.word_emb_dim),
+            "--char_emb_dim", str(self.char_emb_dim), "--optim", self.optim, "--lr", str(self.lr),
+        ]  # fmt: skip
+        if self.word_dropout is not None:
+            args += ["--word_dropout", str(self.word_dropout)]
+        return args
+
+
+#: The starter models' NER settings: small, for template sentences.
+STARTER_NER = NerConfig(
+    steps=3_000, eval_interval=500, hidden_dim=128, char_hidden_dim=96, word_emb_dim=48, char_emb_dim=48,
+    word_dropout=0.05,
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class TrainConfig:
+    """The starter models: how many generated sentences, tokenizer steps and NER settings."""
+
+    n_train: int = 24_000
+    n_dev: int = 800
+    tok_steps: int = 600
+    ner: NerConfig = STARTER_NER
+    threads: int = 1
+
 
 #: Per-language overrides: English gets less data, its spelling is less varied.
-LANG_CONFIG: dict[str, dict[str, Any]] = {"en": {"n_train": 14_000, "ner_steps": 2_500}}
+LANG_CONFIG: dict[str, TrainConfig] = {
+    "en": TrainConfig(n_train=14_000, ner=replace(STARTER_NER, steps=2_500))
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +159,7 @@ def train_language(
     """Generate data for ``lang``, train its tokenizer and NER model, write ``out_dir/<lang>/``."""
     import stanza
 
-    cfg = config or TrainConfig(**LANG_CONFIG.get(lang, {}))
+    cfg = config or LANG_CONFIG.get(lang, TrainConfig())
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix=f"khabar-train-{lang}-") as tmp:
         work = work_dir or Path(tmp)
@@ -145,17 +180,12 @@ def train_language(
              "--report_steps", "250", "--seed", str(seed), "--cpu"],
             lang, progress, _trainer_line, cfg.threads,
         )  # fmt: skip
-        progress(f"[{lang}] training the NER tagger ({cfg.ner_steps} steps)")
+        progress(f"[{lang}] training the NER tagger ({cfg.ner.steps} steps)")
         _run(
             [py, "-m", "stanza.models.ner_tagger", "--mode", "train", "--no_pretrain",
              "--shorthand", shorthand, "--train_file", str(data.ner_train),
              "--eval_file", str(data.ner_dev), "--save_dir", str(models), "--save_name", NER_FILE,
-             "--max_steps", str(cfg.ner_steps), "--eval_interval", str(cfg.ner_eval_interval),
-             "--batch_size", str(cfg.ner_batch_size), "--hidden_dim", str(cfg.ner_hidden_dim),
-             "--char_hidden_dim", str(cfg.ner_char_hidden_dim),
-             "--word_emb_dim", str(cfg.ner_word_emb_dim), "--char_emb_dim", str(cfg.ner_char_emb_dim),
-             "--optim", cfg.ner_optim, "--lr", str(cfg.ner_lr),
-             "--word_dropout", str(cfg.ner_word_dropout), "--log_step", "250", "--seed", str(seed), "--cpu"],
+             *cfg.ner.trainer_args(), "--log_step", "250", "--seed", str(seed), "--cpu"],
             lang, progress, _trainer_line, cfg.threads,
         )  # fmt: skip
         target = out_dir / lang
@@ -176,10 +206,10 @@ def train_language(
             "training": {
                 "sentences": cfg.n_train,
                 "tokenizer_steps": cfg.tok_steps,
-                "ner_steps": cfg.ner_steps,
-                "ner_hidden_dim": cfg.ner_hidden_dim,
-                "ner_char_hidden_dim": cfg.ner_char_hidden_dim,
-                "ner_word_emb_dim": cfg.ner_word_emb_dim,
+                "ner_steps": cfg.ner.steps,
+                "ner_hidden_dim": cfg.ner.hidden_dim,
+                "ner_char_hidden_dim": cfg.ner.char_hidden_dim,
+                "ner_word_emb_dim": cfg.ner.word_emb_dim,
             },
         }
         (target / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", "utf-8")
@@ -210,36 +240,6 @@ KNOWN_LICENCES: dict[str, str] = {
     "CoNLL-2003 shared task",
     "anercorp": "ANERcorp (Benajiba, Rosso and Benedí 2007): free for research; cite the authors",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class NerConfig:
-    """Stanza NER trainer settings for ``khabar models train`` (defaults: the shipped models).
-
-    Sized for 2 CPU cores: one BiLSTM layer over character and word embeddings learned from the
-    corpus alone (``--no_pretrain``: no word vectors exist offline here, and a model trained
-    with vectors loads silently without them and then tags junk), SGD as Stanza trains its own
-    NER models. The best checkpoint on the dev file is kept.
-    """
-
-    steps: int = 14_000
-    eval_interval: int = 1_000
-    hidden_dim: int = 256
-    char_hidden_dim: int = 100
-    word_emb_dim: int = 100
-    char_emb_dim: int = 100
-    batch_size: int = 32
-    optim: str = "sgd"
-    lr: float = 0.1
-    threads: int = 1
-
-    def trainer_args(self) -> list[str]:
-        return [
-            "--max_steps", str(self.steps), "--eval_interval", str(min(self.eval_interval, self.steps)),
-            "--batch_size", str(self.batch_size), "--hidden_dim", str(self.hidden_dim),
-            "--char_hidden_dim", str(self.char_hidden_dim), "--word_emb_dim", str(self.word_emb_dim),
-            "--char_emb_dim", str(self.char_emb_dim), "--optim", self.optim, "--lr", str(self.lr),
-        ]  # fmt: skip
 
 
 def licence_of(path: Path, given: str | None) -> str:
