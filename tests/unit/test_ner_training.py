@@ -78,3 +78,27 @@ def test_unknown_corpora_need_a_licence(tmp_path: Path) -> None:
         models, ["train", "--lang", "en", "--train", str(train), "--dev", str(train), "--out", str(tmp_path)]
     )
     assert result.exit_code != 0 and "--licence" in result.output
+
+
+def test_the_worker_never_imports_training_code() -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, workers.cli, workers.stream.runner, workers.ner.tagger\n"
+        "from workers.pipeline.runner import Pipeline\n"
+        "print(' '.join(sorted(m for m in sys.modules if m.startswith('workers.'))))"
+    )
+    loaded = set(
+        subprocess.run(
+            [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+        ).stdout.split()
+    )
+    assert "workers.ner.tagger" in loaded and "workers.stream.runner" in loaded
+    build_tools = {
+        "workers.ner.datasets",
+        "workers.ner.train",
+        "workers.ner.evaluate",
+        "workers.ner.training_data",
+    }
+    assert not loaded & build_tools, loaded & build_tools

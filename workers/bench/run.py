@@ -32,7 +32,6 @@ from typing import Any
 import orjson
 
 from workers import __version__
-from workers.bench import corpus as corpus_mod
 from workers.bench.kafka import Record, create_topics, fill, read_all, relay, throughput
 from workers.local_worker import LocalWorker, TopicNames
 from workers.pipeline.runner import Pipeline, StageObserver
@@ -304,6 +303,9 @@ def quantile(values: Sequence[float], q: float) -> float:
 def run(kafka: KafkaSettings, cfg: BenchConfig, say: Say) -> dict[str, Any]:
     settings = WorkerSettings()
     say(f"generating {cfg.articles} articles (seed {cfg.seed})")
+    # The corpus generator builds on the NER templates, training code the worker never loads.
+    from workers.bench import corpus as corpus_mod
+
     articles = corpus_mod.generate(cfg.articles, seed=cfg.seed)
     records = records_of(articles)
     nlp_records = records[: cfg.nlp_articles]
