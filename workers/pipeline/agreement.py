@@ -144,6 +144,8 @@ def agree(
 
 #: How far a mention is widened to its token at most (characters each side).
 _REACH = 32
+#: Characters the tokenizer always splits off a word (it never glues them to a letter).
+_BOUNDARY = frozenset(",;:!?()[]{}\"«»“”،؛؟")
 
 
 def whole_tokens(text: str, span: Span) -> Span:
@@ -151,6 +153,10 @@ def whole_tokens(text: str, span: Span) -> Span:
     clitic comes with it; unchanged inside a hashtag or handle, or if ``text`` is not its text."""
     if text[span.start : span.end] != span.text:
         return span
+    before = text[span.start - 1] if span.start else " "
+    after = text[span.end] if span.end < len(text) else " "
+    if (before.isspace() or before in _BOUNDARY) and (after.isspace() or after in _BOUNDARY):
+        return span  # the usual case, decided without tokenizing: nothing is glued to the name
     # Tokens never cross whitespace; a window of ``_REACH`` characters each side bounds the cost
     # in text without spaces, where a token reaching the window's edge leaves the span as it is.
     left = max(text.rfind(" ", 0, span.start), text.rfind("\n", 0, span.start), span.start - _REACH - 1) + 1
