@@ -10,7 +10,7 @@
 # Build arguments:
 #   TORCH_INDEX_URL       where torch comes from (default: the CPU wheel index; never a CUDA build)
 #   STANZA_LANGS          also bake Stanza's published NER models for these languages, e.g. "ar en"
-#                         (downloaded at build time; the starter ar/en models ship in the package)
+#                         (downloaded at build time; the trained ar/en NER models ship in the package)
 #   STANZA_RESOURCES_URL  a mirror of Stanza's resources for STANZA_LANGS
 #
 # Signals: the worker is PID 1 and handles SIGTERM itself (finishes the batch in flight, commits,
@@ -66,7 +66,7 @@ COPY --from=build /opt/khabar /opt/khabar
 # Defaults for a container; everything else is a KHABAR_* variable set at run time.
 # - KHABAR_METRICS_HOST=0.0.0.0: /metrics, /healthz and /readyz must be reachable from outside the
 #   container (the worker's own default is loopback).
-# - KHABAR_STANZA_RESOURCES: published models baked with STANZA_LANGS (empty otherwise: starter).
+# - KHABAR_STANZA_RESOURCES: published models baked with STANZA_LANGS (empty otherwise: the shipped models).
 # - OMP_NUM_THREADS=1: one worker process per core; torch would otherwise start a thread per core
 #   of the host, which a CPU limit of one core then throttles.
 # - HOME=/tmp: the only writable place when the root filesystem is read-only (Faust's temporary

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Bake Stanza's published NER models into the image (Dockerfile build stage). Optional: the
-# starter models for Arabic and English ship inside the khabar package and need nothing here.
+# NER models for Arabic and English ship inside the khabar package and need nothing here.
 #
 #   deploy/docker/bake-models.sh VENV RESOURCES_DIR
 #
@@ -9,7 +9,7 @@
 #   STANZA_RESOURCES_URL  a mirror of Stanza's resources (resources.json and models); empty = Stanza's
 #
 # Needs the network at build time (the running worker never downloads anything). The worker
-# prefers a published model over the starter one once KHABAR_STANZA_RESOURCES points here, which
+# prefers a published model over the shipped one once KHABAR_STANZA_RESOURCES points here, which
 # the image does.
 set -euo pipefail
 
@@ -27,5 +27,5 @@ for lang in "${langs[@]}"; do
     echo "+ khabar models download $lang --dir $resources" >&2
     "$venv/bin/khabar" models download "$lang" --dir "$resources" "${mirror[@]}"
 done
-# What the image will use, per language (starter or published), for the build log.
+# What the image will use, per language (trained or published), for the build log.
 KHABAR_STANZA_RESOURCES=$resources "$venv/bin/khabar" models list

@@ -356,7 +356,7 @@ def test_healthcheck_passes_against_a_worker_with_the_image_environment(tmp_path
     khabar = find_tool("khabar", "pip install -e . (the project itself)")
     env = {k: v for k, v in os.environ.items() if not k.startswith("KHABAR_")}
     env.update({k: v for k, v in image_env().items() if k.startswith("KHABAR_") or k == "OMP_NUM_THREADS"})
-    env.pop("KHABAR_STANZA_RESOURCES", None)  # the image's path; the starter models are enough here
+    env.pop("KHABAR_STANZA_RESOURCES", None)  # the image's path; the shipped models are enough here
     env.update({"KHABAR_METRICS_PORT": str(port), "KHABAR_BROKER": f"127.0.0.1:{free_port()}"})
     log = (tmp_path / "worker.log").open("w")
     worker = subprocess.Popen([khabar, "worker"], cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT)
