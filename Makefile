@@ -70,7 +70,7 @@ models: $(STAMP)
 	$(BIN)/khabar models train --lang en --train $(NER_DIR)/en/conll2003.train.bio \
 	  --dev $(NER_DIR)/en/conll2003.dev.bio --steps 11000 --seed 1234 --out workers/models & en=$$!; \
 	$(BIN)/khabar models train --lang ar --train $(NER_DIR)/ar/anercorp.train.bio \
-	  --dev $(NER_DIR)/ar/anercorp.dev.bio --steps 6000 --seed 1234 --templates 5000 --out workers/models \
+	  --dev $(NER_DIR)/ar/anercorp.dev.bio --steps 10000 --seed 1234 --templates 5000 --out workers/models \
 	  && wait $$en
 
 clean:

@@ -58,14 +58,22 @@ def found(entities: tuple[Entity, ...]) -> set[tuple[str, str, int, int]]:
 # -- shipped models ------------------------------------------------------------------------
 
 
-def test_shipped_starter_models_are_found(no_configured_dirs: None) -> None:
+def test_shipped_models_are_trained_on_news_and_say_so(no_configured_dirs: None) -> None:
+    corpora = {"ar": "anercorp.train.bio", "en": "conll2003.train.bio"}
     for lang in ("ar", "en"):
         spec = require_model(lang)
-        assert spec.kind == "starter"
+        assert spec.kind == "trained" and spec.pretokenized
         assert spec.directory == shipped_models_dir() / lang
+        assert spec.tokenize_path == spec.directory / "tokenize.pt"  # the bench's reference path
         manifest = json.loads((spec.directory / "manifest.json").read_text("utf-8"))
-        assert manifest["kind"] == "starter"
+        assert manifest["kind"] == "trained"
         assert {"PER", "ORG", "LOC"} <= set(manifest["labels"])
+        sources = manifest["data"]["train"]
+        assert sources[0]["file"] == corpora[lang] and "research" in sources[0]["licence"]
+        assert all(len(source["sha256"]) == 64 and source["licence"] for source in sources)
+        assert manifest["dev"]["scores"]["micro"]["f1"] > 0.5
+        assert manifest["command"].startswith(f"khabar models train --lang {lang} ")
+        assert manifest["reference_tokenizer"]["command"].startswith("khabar models train-starter")
 
 
 def test_arabic_place_and_organisation_with_exact_offsets(tagger: StanzaEntityTagger) -> None:
@@ -156,7 +164,7 @@ def test_missing_models_dir_names_the_fixing_command(tmp_path: Path, monkeypatch
     monkeypatch.setenv(ENV_MODELS_DIR, str(tmp_path / "nowhere"))
     monkeypatch.delenv(ENV_STANZA_RESOURCES, raising=False)
     assert find_model("ar") is None
-    with pytest.raises(ModelMissingError, match=r"khabar models train-starter --lang ar") as err:
+    with pytest.raises(ModelMissingError, match=r"khabar models train --lang ar") as err:
         StanzaEntityTagger(["ar"])
     assert "khabar models download ar" in str(err.value)
     assert str(tmp_path / "nowhere") in str(err.value)
@@ -174,8 +182,8 @@ def test_published_models_are_preferred(tmp_path: Path, monkeypatch: pytest.Monk
     spec = require_model("ar")
     assert spec.kind == "published"
     assert spec.ner_path.name == "aqmar.pt" and spec.needs_mwt
-    english = require_model("en")  # no published English model: the starter one
-    assert english.kind == "starter"
+    english = require_model("en")  # no published English model: the shipped one
+    assert english.kind == "trained"
 
 
 def test_label_normalisation() -> None:
@@ -265,11 +273,19 @@ def test_tokenizer_files_align() -> None:
 # -- command line --------------------------------------------------------------------------
 
 
-def test_models_list_shows_the_starter_models(no_configured_dirs: None) -> None:
+def test_models_list_shows_the_shipped_models_and_their_provenance(no_configured_dirs: None) -> None:
     result = CliRunner().invoke(models, ["list"])
     assert result.exit_code == 0, result.output
-    assert "ar  starter" in result.output and "en  starter" in result.output
+    assert "ar  trained" in result.output and "en  trained" in result.output
     assert "ner.pt" in result.output and "tokenize.pt" in result.output
+    assert (
+        "trained on: conll2003.train.bio" in result.output
+        and "trained on: anercorp.train.bio" in result.output
+    )
+    assert (
+        "licence: CoNLL-2003" in result.output and "rebuild: khabar models train --lang ar" in result.output
+    )
+    assert "dev (anercorp.dev.bio, strict F1)" in result.output
 
 
 def test_download_fails_fast_without_network(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
