@@ -145,7 +145,7 @@ def agree(
 #: How far a mention is widened to its token at most (characters each side).
 _REACH = 32
 #: Characters the tokenizer always splits off a word (it never glues them to a letter).
-_BOUNDARY = frozenset(",;:!?()[]{}\"«»“”،؛؟")
+_BOUNDARY = frozenset(',;:!?()[]{}"«»“”،؛؟')
 
 
 def whole_tokens(text: str, span: Span) -> Span:
