@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from workers.ner.datasets import CorpusError, bio_repaired, prepare, read_bio, retokenize, write_stanza_json
 from workers.ner.evaluate import prf, scores
-from workers.ner.inference import marginals
+from workers.ner.inference import marginals_batch, viterbi_batch
 from workers.ner.tagger import entity_runs
 from workers.ner.tokens import MAX_SENTENCE_TOKENS, sentences, split_token, words
 
@@ -128,23 +128,37 @@ def test_entity_runs_read_bio_and_bioes() -> None:
     assert entity_runs([]) == []
 
 
-def test_marginals_match_brute_force() -> None:
-    rng = np.random.default_rng(7)
-    n, k = 4, 3
-    emissions = rng.normal(size=(n, k))
-    transitions = rng.normal(size=(k, k))
+def brute_force(emissions: np.ndarray, transitions: np.ndarray) -> tuple[np.ndarray, list[int]]:
+    """Marginals and the best path of one sentence, by enumerating every tag sequence."""
+    n, k = emissions.shape
     totals = np.zeros((n, k))
-    z = 0.0
+    z, best, best_score = 0.0, [0] * n, -math.inf
     for path in itertools.product(range(k), repeat=n):
         score = sum(emissions[t, path[t]] for t in range(n))
         score += sum(transitions[path[t - 1], path[t]] for t in range(1, n))
+        if score > best_score:
+            best, best_score = list(path), score
         weight = math.exp(score)
         z += weight
         for t, tag in enumerate(path):
             totals[t, tag] += weight
-    np.testing.assert_allclose(marginals(emissions, transitions), totals / z, rtol=1e-9)
-    one = marginals(emissions[:1], transitions)
-    np.testing.assert_allclose(one.sum(axis=1), [1.0])
+    return totals / z, best
+
+
+def test_batched_crf_matches_brute_force_and_stanzas_viterbi() -> None:
+    from stanza.models.common.crf import viterbi_decode
+
+    rng = np.random.default_rng(7)
+    lengths = [4, 1, 3]
+    k = 3
+    emissions = rng.normal(size=(len(lengths), max(lengths), k)).astype(np.float32)
+    transitions = rng.normal(size=(k, k)).astype(np.float32)
+    probs = marginals_batch(emissions.astype(np.float64), lengths, transitions.astype(np.float64))
+    paths = viterbi_batch(emissions, lengths, transitions)
+    for i, n in enumerate(lengths):
+        expected, best = brute_force(emissions[i, :n].astype(np.float64), transitions.astype(np.float64))
+        np.testing.assert_allclose(probs[i, :n], expected, rtol=1e-6)
+        assert paths[i] == best == list(viterbi_decode(emissions[i, :n], transitions)[0])
 
 
 def test_scores_are_strict_per_label() -> None:
