@@ -67,11 +67,12 @@ from workers.ner.tagger import (
 )
 from workers.ner.tokens import sentences
 from workers.pipeline import budget
+from workers.pipeline.agreement import agree, entity_index, span_index
 from workers.pipeline.errors import Rejected
 from workers.pipeline.language import LanguageStage, clean_for_identification
-from workers.pipeline.locations import LocationStage, _Entities, _Spans
+from workers.pipeline.locations import LocationStage
 from workers.pipeline.runner import DeadLetter, Enriched, Pipeline
-from workers.records import Article, Entity, LanguageTag, Span
+from workers.records import Article, Entity, LanguageTag, Span, TextField
 from workers.settings import WorkerSettings
 
 GOOD = orjson.dumps({"id": "good", "body": "The delegation flew from Doha to Riyadh on Monday."})
@@ -244,17 +245,26 @@ def _brute_overlapping(entities: list[Entity], start: int, end: int) -> set[tupl
     return {(e.span.start, e.span.end) for e in entities if e.span.start < end and start < e.span.end}
 
 
-@given(names=st.lists(intervals, max_size=12), probe=intervals)
+@given(
+    names=st.lists(intervals, max_size=12),
+    probe=intervals,
+    fields=st.lists(st.sampled_from(["body", "title"]), min_size=12, max_size=12),
+)
 def test_interval_indexes_agree_with_brute_force(
-    names: list[tuple[int, int]], probe: tuple[int, int]
+    names: list[tuple[int, int]], probe: tuple[int, int], fields: list[TextField]
 ) -> None:
-    spans = _Spans(Span("x" * (b - a), a, b, "body") for a, b in names)
+    spans = span_index(Span("x" * (b - a), a, b, "body") for a, b in names)
     entities = [Entity(Span("x" * (b - a), a, b, "body"), "PER") for a, b in names]
     start, end = probe
-    assert spans.overlaps(start, end) == any(a < end and start < b for a, b in names)
     probe_span = Span("x" * (end - start), start, end, "body")
-    found = {(e.span.start, e.span.end) for e in _Entities(entities).overlapping(probe_span)}
+    assert spans.overlaps(probe_span) == any(a < end and start < b for a, b in names)
+    found = {(e.span.start, e.span.end) for e in entity_index(entities).overlapping(probe_span)}
     assert found == _brute_overlapping(entities, start, end)
+    # Fields never mix: the title's spans are not the body's.
+    mixed = [Entity(Span("x" * (b - a), a, b, f), "PER") for (a, b), f in zip(names, fields, strict=False)]
+    in_body = [e for e in mixed if e.span.field == "body"]
+    found = {(e.span.start, e.span.end) for e in entity_index(mixed).overlapping(probe_span)}
+    assert found == _brute_overlapping(in_body, start, end)
 
 
 # -- adversarial text through every regular expression ---------------------------------------------
@@ -341,12 +351,13 @@ def test_gazetteer_and_location_stage_complete_on_adversarial_text(
     assert all(m.group().startswith("#") for m in HASHTAG_RE.finditer(text))
     # NER entities over the same text exercise the veto and overlap index at full size.
     entities = [Entity(Span(t.text, t.start, t.end, "body"), "PER") for t in tokenize(text)[:20_000]]
-    for found in (
-        locations.tag(Article(id="adv", body=text)),
-        locations.tag(Article(id="adv", body=text), entities),
-    ):
+    article = Article(id="adv", body=text)
+    for found in (locations.tag(article), locations.tag(article, entities)):
         for location in found:
             assert all(text[m.start : m.end] == m.text for m in location.mentions)
+        # The entities made to agree with the places, at the same size.
+        for entity in agree(entities, found, article):
+            assert text[entity.span.start : entity.span.end] == entity.span.text
 
 
 @pytest.mark.timeout(60)

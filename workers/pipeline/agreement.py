@@ -44,7 +44,10 @@ which is what the gazetteer matched and what geotaggers report. A hashtag is not
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Sequence
+from itertools import accumulate
+from typing import Generic, TypeVar
 
 from workers.gazetteer.sources import is_notable
 from workers.ner.tokens import words
@@ -77,6 +80,70 @@ def contains(outer: Span, inner: Span) -> bool:
 
 def overlaps(a: Span, b: Span) -> bool:
     return a.field == b.field and a.start < b.end and b.start < a.end
+
+
+T = TypeVar("T")
+
+
+class SpanIndex(Generic[T]):
+    """Items with spans (entities, mentions), sorted by start per field, for "which overlap this
+    span" in about log time: a long body can hold tens of thousands of entities and mentions,
+    and every one against every other would take minutes."""
+
+    def __init__(self, items: Iterable[T], span_of: Callable[[T], Span]) -> None:
+        by_field: dict[str, list[T]] = {}
+        for item in items:
+            by_field.setdefault(span_of(item).field, []).append(item)
+        self._span_of = span_of
+        self._fields: dict[str, tuple[list[T], list[int], list[int]]] = {}
+        for field, group in by_field.items():
+            group.sort(key=lambda item: (span_of(item).start, span_of(item).end))
+            spans = [span_of(item) for item in group]
+            #: ``reach[k]``: the furthest end among the first k+1 items.
+            self._fields[field] = (
+                group,
+                [x.start for x in spans],
+                list(accumulate((x.end for x in spans), max)),
+            )
+
+    def overlapping(self, span: Span) -> list[T]:
+        """The items sharing a character with ``span`` (same field), last-starting first."""
+        found = self._fields.get(span.field)
+        if found is None:
+            return []
+        group, starts, reach = found
+        k = bisect_left(starts, span.end)
+        out: list[T] = []
+        while k > 0 and reach[k - 1] > span.start:
+            k -= 1
+            if self._span_of(group[k]).end > span.start:
+                out.append(group[k])
+        return out
+
+    def overlaps(self, span: Span) -> bool:
+        """Whether any item shares a character with ``span`` (same field)."""
+        found = self._fields.get(span.field)
+        if found is None:
+            return False
+        _, starts, reach = found
+        k = bisect_left(starts, span.end)
+        return k > 0 and reach[k - 1] > span.start
+
+
+def _itself(span: Span) -> Span:
+    return span
+
+
+def _span_of(entity: Entity) -> Span:
+    return entity.span
+
+
+def entity_index(entities: Iterable[Entity]) -> SpanIndex[Entity]:
+    return SpanIndex(entities, _span_of)
+
+
+def span_index(spans: Iterable[Span]) -> SpanIndex[Span]:
+    return SpanIndex(spans, _itself)
 
 
 def place_stands(mention: Span, places: Sequence[Place], cued: bool, entities: Iterable[Entity]) -> bool:
@@ -117,11 +184,11 @@ def agree(
     places = {m: loc.place for loc in locations for m in loc.mentions}
     if not places:
         return tuple(entities)
-    mentions = sorted(places, key=_order)
+    mentions = span_index(places)
     kept: list[Entity] = []
     covered: set[Span] = set()
     for entity in entities:
-        inside = [m for m in mentions if overlaps(entity.span, m)]
+        inside = mentions.overlapping(entity.span)
         if not inside:
             kept.append(entity)
             continue
@@ -132,14 +199,21 @@ def agree(
         if holds:
             kept.append(entity)
             covered.update(inside)
-    for mention in mentions:
-        if mention in covered or any(overlaps(e.span, mention) for e in kept):
+    tagged = entity_index(kept)
+    # Every LOC entity added below comes from a mention that sorts before the next one, so it
+    # starts before that mention ends: the next span overlaps one of them exactly when the
+    # furthest end among them (per field) passes its start.
+    reach: dict[str, int] = {}
+    added: list[Entity] = []
+    for mention in sorted(places, key=_order):
+        if mention in covered or tagged.overlaps(mention) or reach.get(mention.field, -1) > mention.start:
             continue
         span = whole_tokens(article.text_of(mention.field), mention) if article is not None else mention
-        if any(overlaps(e.span, span) for e in kept):
+        if tagged.overlaps(span) or reach.get(span.field, -1) > span.start:
             span = mention
-        kept.append(Entity(span, "LOC"))
-    return tuple(sorted(kept, key=lambda e: _order(e.span)))
+        added.append(Entity(span, "LOC"))
+        reach[span.field] = max(reach.get(span.field, -1), span.end)
+    return tuple(sorted([*kept, *added], key=lambda e: _order(e.span)))
 
 
 #: How far a mention is widened to its token at most (characters each side).

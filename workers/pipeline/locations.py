@@ -12,17 +12,15 @@ to one place (:func:`disambiguate`) and mentions of the same place grouped into 
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from importlib.metadata import version
-from itertools import accumulate
 
 from workers.gazetteer import Gazetteer
 from workers.gazetteer.matcher import Hint, Mention, find_candidates, lookup_phrase, place_cue
 from workers.gazetteer.normalize import is_arabic
 from workers.gazetteer.sources import is_minor
-from workers.pipeline.agreement import place_stands
+from workers.pipeline.agreement import entity_index, place_stands, span_index
 from workers.records import Article, Entity, Location, Place, PlaceKind, Span, TextField
 
 STAGE = "locations"
@@ -233,7 +231,7 @@ class LocationStage:
             return mentions
         # Indexed look-ups, not every entity against every mention: a long body can hold tens of
         # thousands of each, and a quadratic scan would take minutes.
-        index = _Entities(own)
+        index = entity_index(own)
         stands = []
         for m in mentions:
             overlapping = index.overlapping(m.span)
@@ -241,13 +239,13 @@ class LocationStage:
             stands.append(place_stands(m.span, m.places, cued, overlapping))
         coordinated(text, mentions, stands)
         kept = [m for m, ok in zip(mentions, stands, strict=True) if ok]
-        taken = _Spans(m.span for m in kept)
+        taken = span_index(m.span for m in kept)
         added: list[Mention] = []
         for entity in own:
             if entity.label != "LOC":
                 continue
             span = entity.span
-            if taken.overlaps(span.start, span.end):
+            if taken.overlaps(span):
                 continue  # the gazetteer found (part of) it already
             if text[span.start : span.end] != span.text:
                 continue  # offsets from a different text: nothing safe to add
@@ -277,40 +275,6 @@ def coordinated(text: str, mentions: Sequence[Mention], stands: list[bool]) -> N
             gap = text[first.span.end : second.span.start]
             if gap.strip() and _COORDINATION.fullmatch(gap):
                 stands[k] = True
-
-
-class _Spans:
-    """(start, end) intervals sorted by start, for overlap questions in log time."""
-
-    def __init__(self, spans: Iterable[Span]) -> None:
-        self._spans = sorted((s.start, s.end) for s in spans)
-        self._starts = [a for a, _ in self._spans]
-        #: The furthest end among the first k+1 intervals.
-        self._reach = list(accumulate((b for _, b in self._spans), max))
-
-    def overlaps(self, start: int, end: int) -> bool:
-        """Whether an interval shares a character with [start, end)."""
-        k = bisect_left(self._starts, end)
-        return k > 0 and self._reach[k - 1] > start
-
-
-class _Entities:
-    """One field's entities by start offset, for "which overlap this span" in about log time."""
-
-    def __init__(self, entities: Iterable[Entity]) -> None:
-        self._entities = sorted(entities, key=lambda e: (e.span.start, e.span.end))
-        self._starts = [e.span.start for e in self._entities]
-        #: The furthest end among the first k+1 entities.
-        self._reach = list(accumulate((e.span.end for e in self._entities), max))
-
-    def overlapping(self, span: Span) -> list[Entity]:
-        k = bisect_left(self._starts, span.end)
-        out: list[Entity] = []
-        while k > 0 and self._reach[k - 1] > span.start:
-            k -= 1
-            if self._entities[k].span.end > span.start:
-                out.append(self._entities[k])
-        return out
 
 
 def _qualified(text: str, mentions: list[Mention]) -> list[Mention]:
