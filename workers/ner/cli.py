@@ -96,7 +96,12 @@ def train_starter_command(langs: tuple[str, ...], out: Path, seed: int) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help=f"Models directory to write <lang>/ into. Default: {ENV_MODELS_DIR} or the shipped models.",
 )
-@click.option("--steps", type=click.IntRange(min=1), default=None, help="Training steps (default 14000).")
+@click.option(
+    "--steps",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Training steps (default 14000; the best dev checkpoint is kept).",
+)
 @click.option("--seed", type=int, default=1234, show_default=True, help="Seed of the trainer.")
 @click.option("--licence", default=None, help="Licence terms of the corpora, when they are not known ones.")
 @click.option(
@@ -120,9 +125,9 @@ def train_command(
 
     The corpora are split by khabar's tokenizer first, so the model learns the tokens the
     worker gives it. One thread, fixed seed: the same files give the same model. About 40
-    minutes for CoNLL-2003 English on one core (14 000 steps). Writes <out>/<lang>/ner.pt and a
-    manifest with the data's origin, licence, dev scores and this command; other files in the
-    folder (a neural tokenizer kept for `khabar bench`) are left alone. Example:
+    minutes for CoNLL-2003 English on one core (11 000 steps, the shipped model's). Writes
+    <out>/<lang>/ner.pt and a manifest with the data's origin, licence, dev scores and this
+    command; other files in the folder (a neural tokenizer kept for `khabar bench`) are left alone. Example:
 
     \b
         khabar models train --lang en --train ../shared/ner/en/conll2003.train.bio \\
