@@ -15,8 +15,10 @@ TextField = Literal["title", "body"]
 #: Entity labels after normalisation across models (GPE/FAC/LOC -> LOC, ...).
 EntityLabel = Literal["PER", "ORG", "LOC", "MISC"]
 
-#: What kind of place a gazetteer entry is, coarse enough for dashboards.
-PlaceKind = Literal["continent", "country", "region", "admin1", "city"]
+#: What kind of place a gazetteer entry is, coarse enough for dashboards. ``admin2`` is a
+#: second-level division (a US county, a Welsh unitary authority, a Nigerian LGA); the event's
+#: ``kind`` keeps v1's five values and reports one as ``region`` with ``feature_code`` ADM2.
+PlaceKind = Literal["continent", "country", "region", "admin1", "admin2", "city"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +80,10 @@ class Place:
     lat: float
     lon: float
     population: int = 0
+    #: GeoNames admin2 code within the admin1 (a US county's FIPS code), where the data has it.
+    admin2: str | None = None
+    #: GeoNames feature code where the data says it exactly (ADM1, ADM2, PPLC, CONT); else None.
+    feature_code: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,3 +92,6 @@ class Location:
 
     place: Place
     mentions: tuple[Span, ...] = field(default_factory=tuple)
+    #: How likely the place is the right one, in [0, 1], from the evidence that chose it
+    #: (:func:`workers.pipeline.locations.confidence_of`); calibrated on DEV (README).
+    confidence: float = field(default=1.0, compare=False)
