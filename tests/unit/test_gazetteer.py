@@ -446,8 +446,22 @@ def test_calendar_words_file_matches_cldr() -> None:
 def test_sources_have_divisions_regions_and_small_places() -> None:
     data = load_sources()
     kinds = {p.kind for p in data.places.values()}
-    assert kinds == {"continent", "region", "country", "admin1", "city"}
+    assert kinds == {"continent", "region", "country", "admin1", "admin2", "city"}
     california = data.places[5332921]
+    assert california.feature_code == "ADM1"
+    cuyahoga = data.places[5151606]  # Cuyahoga County, Ohio: GeoNames admin2 code 035
+    assert (cuyahoga.kind, cuyahoga.admin1, cuyahoga.admin2, cuyahoga.feature_code) == (
+        "admin2",
+        "OH",
+        "035",
+        "ADM2",
+    )
+    assert km_between((cuyahoga.lat, cuyahoga.lon), (41.48, -81.68)) < 30  # Cleveland is in it
+    assert ("Cuyahoga County", 5151606) in data.minor_names
+    assert not any(gid == 5151606 and name == "Cuyahoga" for name, gid in data.minor_names)
+    cleveland = data.places[5150529]
+    assert (cleveland.admin1, cleveland.admin2) == ("OH", "035")
+    assert data.places[250441].feature_code == "PPLC"  # Amman
     assert (california.kind, california.country_code, california.admin1) == ("admin1", "US", "CA")
     assert km_between((california.lat, california.lon), (37.25, -119.75)) < 100  # GeoNames' point
     assert data.places[6695072].kind == "region"

@@ -333,3 +333,53 @@ def test_an_unmarked_name_shared_by_a_country_and_a_capital(stage: LocationStage
 def test_a_storm_name_is_never_a_town_but_a_country_stays(stage: LocationStage) -> None:
     body = "Hurricane Harvey flooded Houston; Harvey also hit Louisiana."
     assert {loc.place.name for loc in stage.tag(Article(id="h", body=body))} == {"Houston", "Louisiana"}
+
+
+# --- the article's other names as evidence --------------------------------------------------
+
+
+def test_a_name_never_vouches_for_its_own_country(stage: LocationStage) -> None:
+    # Libya's Tripoli is the biggest namesake; Beirut and Lebanon make it Lebanon's.
+    body = "طرابلس تستقبل الوفد. وقال مسؤول في بيروت إن لبنان يرحب بالزيارة."
+    tripoli = _by_name(stage.tag(Article("t", body)))["Tripoli"]
+    assert tripoli.place.country_code == "LB"
+    # Alone, it is Libya's capital.
+    alone = stage.tag(Article("t", "طرابلس تستقبل الوفد."))
+    assert [loc.place.country_code for loc in alone] == ["LY"]
+
+
+def test_counties_are_found_by_their_unit_word_and_placed_by_their_neighbours(stage: LocationStage) -> None:
+    body = (
+        "Daviess County schools will be given $8,900; McLean County schools $5,900; "
+        "Muhlenberg County schools $129,800; and Ohio County schools $128,800."
+    )
+    found = _by_name(stage.tag(Article("k", body)))
+    assert {loc.place.kind for loc in found.values()} == {"admin2"}
+    # No single name says Kentucky, but it is the one state all four counties have in common.
+    assert {(loc.place.country_code, loc.place.admin1) for loc in found.values()} == {("US", "KY")}
+    assert "Ohio" not in found  # "Ohio County" is one name, not the state
+
+
+def test_a_county_without_its_unit_word_needs_the_article() -> None:
+    # The bare name of a county is a surname or a word far more often than the county.
+    harris = Place(4696376, "Harris County", "admin2", "US", "TX", 29.85, -95.4, 4_000_000, "201", "ADM2")
+    stage = LocationStage(
+        Gazetteer.from_names(
+            {harris.geonameid: harris}, [], minor=[("Harris County", 4696376), ("Harris", 4696376)]
+        )
+    )
+    assert [loc.place for loc in stage.tag(Article("h", "Floods in Harris County."))] == [harris]
+    assert stage.tag(Article("h", "Harris said the floods were bad.")) == ()
+
+
+def test_a_small_namesake_never_beats_a_big_place_on_its_country_alone() -> None:
+    doha = _city(290030, "Doha", "QA", 344_939)
+    dawha = _city(9_999_001, "Ad Dawhah", "PS", 9_631)
+    assert disambiguate((doha, dawha), frozenset({"PS"})) == doha
+
+
+def test_below_countries_the_article_s_country_comes_before_the_kind_of_unit() -> None:
+    kent_gb = Place(3333158, "Kent", "admin2", "GB", "ENG", 51.2, 0.7, 1_500_000, "G5", "ADM2")
+    kent_wa = _city(5799841, "Kent", "US", 130_000)
+    assert disambiguate((kent_wa, kent_gb), frozenset({"GB"})) == kent_gb
+    assert disambiguate((kent_wa, kent_gb), frozenset()) == kent_wa

@@ -17,7 +17,7 @@ import gzip
 import logging
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib.resources import files
 from typing import Any
 
@@ -186,6 +186,16 @@ GENERIC_NAME_WORDS = _words(
 )
 
 
+#: Words that name a second-level division's kind (see :func:`names_its_unit`).
+ADMIN2_UNIT_WORDS = _words(
+    """
+    county parish borough district agency municipality lga prefecture governorate department
+    arrondissement kreis landkreis
+    محافظه لمحافظه بمحافظه ومحافظه مديريه قضاء لواء مركز
+    """
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Alias:
     """One reviewed line of ``aliases.tsv``.
@@ -309,8 +319,17 @@ def load_aliases() -> list[Alias]:
 
 
 def is_minor(place: Place) -> bool:
-    """A town below ``MIN_CITY_POPULATION``, loaded from the small-places file."""
-    return place.kind == "city" and place.population < MIN_CITY_POPULATION
+    """A town below ``MIN_CITY_POPULATION`` (the small-places file) or a second-level division:
+    candidates only where the article backs them, or (a division) where the name says what it
+    is ("Daviess County", "محافظة العقيق"; see :func:`names_its_unit`)."""
+    return (place.kind == "city" and place.population < MIN_CITY_POPULATION) or place.kind == "admin2"
+
+
+def names_its_unit(name: str) -> bool:
+    """Whether a name carries the word for its kind of division: Harris County, South Waziristan
+    Agency, Guma LGA, محافظة العقيق. Such a name is a division wherever it is written."""
+    words = re.split(r"[\s\-]+", name.casefold())
+    return any(w.translate(_ARABIC_FOLD) in ADMIN2_UNIT_WORDS for w in words if w)
 
 
 def is_notable(place: Place) -> bool:
@@ -332,9 +351,10 @@ def is_generic_name(name: str) -> bool:
 _ARABIC_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ة": "ه", "ى": "ي"})
 
 
-def _city_place(city: Mapping[str, Any]) -> Place:
+def _city_place(city: Mapping[str, Any], admin2: Mapping[int, str]) -> Place:
+    gid = int(city["geonameid"])
     return Place(
-        geonameid=int(city["geonameid"]),
+        geonameid=gid,
         name=str(city["name"]),
         kind="city",
         country_code=str(city["countrycode"]),
@@ -342,6 +362,7 @@ def _city_place(city: Mapping[str, Any]) -> Place:
         lat=float(city["latitude"]),
         lon=float(city["longitude"]),
         population=int(city["population"]),
+        admin2=admin2.get(gid),
     )
 
 
@@ -358,8 +379,9 @@ def load_sources() -> SourceData:
     by_country: dict[str, list[Place]] = {}
     capital_names: dict[str, str] = {}
 
+    city_admin2 = {int(gid): code for gid, code, *_ in _data_lines("city_admin2.tsv")}
     for city in cache.get_cities().values():
-        place = _city_place(city)
+        place = _city_place(city, city_admin2)
         gid = place.geonameid
         places[gid] = place
         by_country.setdefault(place.country_code or "", []).append(place)
@@ -379,6 +401,7 @@ def load_sources() -> SourceData:
                 if _is_arabic_script(alt) and keep_alternate_name(alt)
             )
 
+    minor_names: list[tuple[str, int]] = []
     country_ids: dict[str, int] = {}
     for cols in _data_lines("countries.tsv"):
         code, gid_text, name, lat, lon, population, capital, other = cols[:8]
@@ -392,18 +415,38 @@ def load_sources() -> SourceData:
     for cols in _data_lines("continents.tsv"):
         _code, gid_text, name, lat, lon, population, other = cols[:7]
         gid = int(gid_text)
-        places[gid] = Place(gid, name, "continent", None, None, float(lat), float(lon), int(population))
+        places[gid] = Place(
+            gid, name, "continent", None, None, float(lat), float(lon), int(population), feature_code="CONT"
+        )
         names.append((name, gid))
         alternates.extend((other_name, gid) for other_name in _split_names(other))
 
     for cols in _data_lines("admin1.tsv"):
         code, admin1, gid_text, name, lat, lon, population, other = cols[:8]
         gid = int(gid_text)
-        places[gid] = Place(gid, name, "admin1", code, admin1, float(lat), float(lon), int(population))
+        places[gid] = Place(
+            gid, name, "admin1", code, admin1, float(lat), float(lon), int(population), feature_code="ADM1"
+        )
         for i, division_name in enumerate((name, *_split_names(other))):
             if is_generic_name(division_name):
                 continue
             (names if i == 0 else alternates).append((division_name, gid))
+
+    for cols in _data_lines("admin2.tsv"):
+        code, admin1, admin2, gid_text, name, lat, lon, population, other = cols[:9]
+        gid = int(gid_text)
+        if gid in places:
+            continue
+        places[gid] = Place(
+            gid, name, "admin2", code, admin1, float(lat), float(lon), int(population), admin2, "ADM2"
+        )
+        # Minor names: a county joins whatever key its name has and shadows nothing, and the
+        # locations stage takes it only where the article backs it or the name says "County".
+        minor_names.extend(
+            (division_name, gid)
+            for division_name in (name, *_split_names(other))
+            if not is_generic_name(division_name)
+        )
 
     for cols in _reviewed_lines(_REGION_FILE):
         gid_text, name, lat, lon, other = cols[:5]
@@ -412,13 +455,14 @@ def load_sources() -> SourceData:
         names.append((name, gid))
         names.extend((other_name, gid) for other_name in _split_names(other))
 
-    minor_names: list[tuple[str, int]] = []
     for cols in _data_lines("small_places.tsv.gz"):
-        gid_text, name, code, admin1, lat, lon, population, arabic = cols[:8]
+        gid_text, name, code, admin1, lat, lon, population, arabic, admin2 = (*cols, "")[:9]
         gid = int(gid_text)
         if gid in places:
             continue
-        places[gid] = Place(gid, name, "city", code, admin1 or None, float(lat), float(lon), int(population))
+        places[gid] = Place(
+            gid, name, "city", code, admin1 or None, float(lat), float(lon), int(population), admin2 or None
+        )
         minor_names.append((name, gid))
         minor_names.extend((arabic_name, gid) for arabic_name in _split_names(arabic))
 
@@ -426,7 +470,9 @@ def load_sources() -> SourceData:
     for code, capital in capital_names.items():
         found = [p for p in by_country.get(code, ()) if p.name == capital]
         if found:
-            capitals.add(max(found, key=lambda p: p.population).geonameid)
+            city = max(found, key=lambda p: p.population)
+            capitals.add(city.geonameid)
+            places[city.geonameid] = replace(city, feature_code="PPLC")
 
     acronyms: list[tuple[str, int]] = []
     after_name: list[tuple[str, int]] = []

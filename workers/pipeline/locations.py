@@ -12,14 +12,15 @@ to one place (:func:`disambiguate`) and mentions of the same place grouped into 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from importlib.metadata import version
 
 from workers.gazetteer import Gazetteer
 from workers.gazetteer.matcher import Hint, Mention, find_candidates, lookup_phrase, place_cue
 from workers.gazetteer.normalize import is_arabic
-from workers.gazetteer.sources import is_minor
+from workers.gazetteer.sources import MIN_CITY_POPULATION, is_minor, names_its_unit
 from workers.pipeline.agreement import entity_index, place_stands, span_index
 from workers.records import Article, Entity, Location, Place, PlaceKind, Span, TextField
 
@@ -30,7 +31,15 @@ STAGE = "locations"
 FIELDS: tuple[TextField, ...] = ("title", "body")
 
 #: Bigger units first: a mention that can be a country or a city is the country.
-KIND_RANK: dict[PlaceKind, int] = {"continent": 5, "region": 4, "country": 3, "admin1": 2, "city": 1}
+#: A second-level division ranks below a town: "Abha" is the city, not its governorate.
+KIND_RANK: dict[PlaceKind, int] = {
+    "continent": 5,
+    "region": 4,
+    "country": 3,
+    "admin1": 2,
+    "city": 1,
+    "admin2": 0,
+}
 
 #: A namesake in a country the article names wins only if it is at least this share of the
 #: most populous candidate's population: London, Ontario (1/21 of London, England) can win
@@ -57,6 +66,7 @@ def disambiguate(
     hint: Hint = "",
     capitals: frozenset[int] = frozenset(),
     sure: frozenset[str] | None = None,
+    support: Mapping[Region, float] | None = None,
 ) -> Place:
     """The place a reader would take a mention with these candidates to mean.
 
@@ -71,7 +81,13 @@ def disambiguate(
        else in one of ``anchors`` (countries of places the article names unambiguously) is
        preferred, unless it is tiny next to the most populous candidate (see
        ``MIN_ANCHORED_SHARE``): London next to Ontario is London, Canada.
-    3. Otherwise, and among several anchored ones, the most populous: London alone is London,
+       Below the level of countries this comes before the kind of unit: "Kent" next to
+       Canterbury is the English county, not Kent, Washington.
+    3. Next come candidates in a division that the article's other names point to together
+       (``support``: division -> votes, each name spreading one vote over the divisions its
+       candidates lie in; at least one whole vote counts): McLean County next to Daviess,
+       Muhlenberg and Ohio County is the Kentucky one, though no single name says Kentucky.
+    4. Among several anchored ones, and otherwise, the most populous: London alone is London,
        England.
     """
     if not candidates:
@@ -83,12 +99,32 @@ def disambiguate(
         pool = [p for p in pool if p.kind == hint] or pool
     pool = _cities_over_their_divisions(pool, capitals, regions)
     pool = _anchored_cities_over_foreign_countries(pool, anchors if sure is None else sure, capitals)
+    if max(KIND_RANK[p.kind] for p in pool) <= KIND_RANK["admin1"]:
+        local = [p for p in pool if p.country_code in anchors]
+        if local:
+            # Only bigger units outside the article's places give way; a same-kind namesake
+            # still meets the population floor below (Paris, Texas does not beat Paris).
+            best_local = max(KIND_RANK[p.kind] for p in local)
+            pool = [p for p in pool if p in local or KIND_RANK[p.kind] <= best_local]
     top = max(KIND_RANK[p.kind] for p in pool)
     pool = [p for p in pool if KIND_RANK[p.kind] == top]
     biggest = max(p.population for p in pool)
     floor = biggest * MIN_ANCHORED_SHARE
     in_region = [p for p in pool if (p.country_code, p.admin1) in regions and p.population >= floor]
-    anchored = in_region or [p for p in pool if p.country_code in anchors and p.population >= floor]
+    if not in_region and support:
+        voted = [p for p in pool if support.get((p.country_code or "", p.admin1 or ""), 0.0) >= 1.0]
+        if voted:
+            top_vote = max(support[(p.country_code or "", p.admin1 or "")] for p in voted)
+            in_region = [p for p in voted if support[(p.country_code or "", p.admin1 or "")] == top_vote]
+    # A country vouches for a small town only where no bigger namesake stands: Doha in a story
+    # about Gaza is still Qatar's capital, not ad-Dawha near Bethlehem.
+    anchored = in_region or [
+        p
+        for p in pool
+        if p.country_code in anchors
+        and p.population >= floor
+        and not (is_minor(p) and biggest >= MIN_CITY_POPULATION)
+    ]
     return max(anchored or pool, key=lambda p: (p.population, -p.geonameid))
 
 
@@ -171,6 +207,76 @@ def anchor_regions(candidate_sets: Iterable[Sequence[Place]]) -> frozenset[Regio
     return frozenset(regions)
 
 
+class Support:
+    """The countries and divisions an article's names vouch for, counted by distinct name.
+
+    Built once per article from every firm mention's candidates (see :func:`anchor_countries`,
+    :func:`anchor_regions`); :meth:`without` gives what the *other* names vouch for, so that
+    one name can be read in the light of the rest of the article and never of itself.
+    """
+
+    __slots__ = ("_anchors", "_by_name", "_regions", "_spread", "_sure", "_votes")
+
+    def __init__(self, named: Iterable[tuple[str, Sequence[Place]]]) -> None:
+        by_name: dict[str, tuple[frozenset[str], frozenset[str], frozenset[Region]]] = {}
+        grouped: dict[str, list[Sequence[Place]]] = {}
+        for text, places in named:
+            grouped.setdefault(text.casefold(), []).append(places)
+        for name, sets in grouped.items():
+            by_name[name] = (
+                anchor_countries(sets),
+                anchor_countries(sets, strict=True),
+                anchor_regions(sets),
+            )
+        self._by_name = by_name
+        self._anchors = Counter(code for a, _, _ in by_name.values() for code in a)
+        self._sure = Counter(code for _, s, _ in by_name.values() for code in s)
+        self._regions = Counter(region for _, _, r in by_name.values() for region in r)
+        spread: dict[str, dict[Region, float]] = {}
+        for name, sets in grouped.items():
+            within = {
+                (p.country_code, p.admin1)
+                for places in sets
+                for p in places
+                if p.kind in ("city", "admin1", "admin2") and p.country_code and p.admin1
+            }
+            spread[name] = {(cc or "", a1 or ""): 1 / len(within) for cc, a1 in within}
+        self._spread = spread
+        votes: Counter[Region] = Counter()
+        for shares in spread.values():
+            votes.update(shares)
+        self._votes = votes
+
+    def without(
+        self, text: str
+    ) -> tuple[frozenset[str], frozenset[str], frozenset[Region], Mapping[Region, float]]:
+        """(anchors, sure anchors, regions, votes per division) from every name but ``text``."""
+        name = text.casefold()
+        own_anchors, own_sure, own_regions = self._by_name.get(name, (frozenset(), frozenset(), frozenset()))
+        anchors = self._anchors.copy()
+        anchors.subtract(own_anchors)
+        sure = self._sure.copy()
+        sure.subtract(own_sure)
+        regions = self._regions.copy()
+        regions.subtract(own_regions)
+        votes = self._votes
+        own_votes = self._spread.get(name)
+        if own_votes:
+            votes = votes.copy()
+            votes.subtract(own_votes)
+        return (
+            frozenset(code for code, n in anchors.items() if n > 0),
+            frozenset(code for code, n in sure.items() if n > 0),
+            frozenset(region for region, n in regions.items() if n > 0),
+            votes,
+        )
+
+
+def _minor_in(place: Place, mention: Mention) -> bool:
+    """A small town or a county, unless the mention's words say it is a division."""
+    return is_minor(place) and not (place.kind == "admin2" and names_its_unit(mention.span.text))
+
+
 class LocationStage:
     name = STAGE
     requires = frozenset({"language", "entities"})
@@ -197,25 +303,35 @@ class LocationStage:
                 by_field[field] = _qualified(text, found)
         mentions = [m for field in FIELDS for m in by_field.get(field, [])]
 
-        firm = [tuple(p for p in m.places if not is_minor(p)) for m in mentions if not m.weak]
-        anchors = anchor_countries(firm)
-        sure = anchor_countries(firm, strict=True)
-        regions = anchor_regions(firm)
+        support = Support(
+            (m.span.text, tuple(p for p in m.places if not _minor_in(p, m))) for m in mentions if not m.weak
+        )
         capitals = frozenset(p.geonameid for m in mentions for p in m.places if self.gazetteer.is_capital(p))
 
         grouped: dict[int, tuple[Place, list[Span]]] = {}
         for mention in mentions:
+            # A name never vouches for itself: طرابلس (Tripoli, Libya's biggest namesake) must
+            # not make Libya one of the article's countries when the rest of it is about Lebanon.
+            anchors, sure, regions, votes = support.without(mention.span.text)
             candidates = mention.places
             if not mention.backed:
-                big = tuple(p for p in candidates if not is_minor(p))
+                big = tuple(p for p in candidates if not _minor_in(p, mention))
                 if mention.weak:
                     big = _backed(big, anchors, regions, mention.span)
-                small = _backed(tuple(p for p in candidates if is_minor(p)), anchors, regions, mention.span)
+                small = _backed(
+                    tuple(p for p in candidates if _minor_in(p, mention)), anchors, regions, mention.span
+                )
                 candidates = big + small
             if not candidates:
                 continue
             place = disambiguate(
-                candidates, anchors, regions=regions, hint=mention.hint, capitals=capitals, sure=sure
+                candidates,
+                anchors,
+                regions=regions,
+                hint=mention.hint,
+                capitals=capitals,
+                sure=sure,
+                support=votes,
             )
             grouped.setdefault(place.geonameid, (place, []))[1].append(mention.span)
         # dicts keep insertion order, and mentions arrive title first then body in text order,
