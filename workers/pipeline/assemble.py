@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from workers.contract import SCHEMA_VERSION
-from workers.records import Article, Entity, LanguageTag, Location, Span
+from workers.records import Article, Entity, LanguageTag, Location, Place, PlaceKind, Span
 
 STAGE = "assemble"
 
@@ -20,8 +20,22 @@ def entity_json(entity: Entity) -> dict[str, Any]:
     return span_json(entity.span) | {"label": entity.label}
 
 
+#: The event's ``kind`` keeps v1's five values, so readers that switch on them never meet a
+#: sixth: a second-level division (internal ``admin2``) is written as ``region``, told apart from
+#: a multi-country region by its ``feature_code`` ADM2 (and its country code).
+_EVENT_KIND: dict[PlaceKind, str] = {
+    "continent": "continent",
+    "country": "country",
+    "region": "region",
+    "admin1": "admin1",
+    "admin2": "region",
+    "city": "city",
+}
+
+
 def location_json(location: Location) -> dict[str, Any]:
     p = location.place
+    feature_code = p.feature_code or ("ADM2" if p.kind == "admin2" else None)
     return {
         "name": p.name,
         "geonameid": p.geonameid,
@@ -29,14 +43,26 @@ def location_json(location: Location) -> dict[str, Any]:
         "admin1": p.admin1,
         "lat": p.lat,
         "lon": p.lon,
-        "kind": p.kind,
+        "kind": _EVENT_KIND[p.kind],
         "population": p.population,
         "mentions": [span_json(m) for m in location.mentions],
+        # Additive to v1: after the original keys, which keep their order and values.
+        "confidence": round(location.confidence, 3),
+        "feature_code": feature_code,
+        "admin2": p.admin2,
     }
 
 
 #: On equal mentions the more specific place is the better answer to "where is this news".
-_SPECIFICITY = {"city": 0, "admin1": 1, "country": 2, "region": 3, "continent": 4}
+#: Only the order matters; ``admin2`` sits between a city and an admin1, the others keep theirs.
+_SPECIFICITY: dict[PlaceKind, int] = {
+    "city": 0,
+    "admin2": 1,
+    "admin1": 2,
+    "country": 3,
+    "region": 4,
+    "continent": 5,
+}
 
 
 def focus_of(locations: Sequence[Location]) -> dict[str, Any] | None:
@@ -56,6 +82,68 @@ def focus_of(locations: Sequence[Location]) -> dict[str, Any] | None:
     )[1]
     p = best.place
     return {"name": p.name, "geonameid": p.geonameid, "country_code": p.country_code}
+
+
+def _contains(region: Place, city: Place) -> bool:
+    """Whether ``city`` lies in the admin1/admin2 division ``region`` (by GeoNames codes)."""
+    if region.admin1 is None or (city.country_code, city.admin1) != (region.country_code, region.admin1):
+        return False
+    if region.kind == "admin2":
+        return region.admin2 is not None and city.admin2 == region.admin2
+    return True
+
+
+def _central(scored: list[tuple[int, int, Place]]) -> list[dict[str, Any]]:
+    """The central entries of one level: ``(score, first-mention index, place)`` -> JSON, best first."""
+    if not scored:
+        return []
+    top = max(score for score, _, _ in scored)
+    kept = sorted((item for item in scored if 2 * item[0] > top), key=lambda item: (-item[0], item[1]))
+    return [
+        {"name": p.name, "geonameid": p.geonameid, "country_code": p.country_code, "score": score}
+        for score, _, p in kept
+    ]
+
+
+def focus_levels(locations: Sequence[Location]) -> dict[str, list[dict[str, Any]]]:
+    """The article's focus split into cities, regions and countries, as CLIFF's focus gives it.
+
+    Each level lists places the article names, most central first, with a score:
+
+    - a country: mentions of the country itself plus mentions of every place inside it (any
+      named city, division or region with that country code);
+    - a region (an admin1 or admin2 division): its own mentions plus mentions of the cities
+      inside it (same country and admin1 code; for an admin2, also the same admin2 code, so a
+      city whose admin2 is unknown counts for its admin1 only);
+    - a city: its own mentions.
+
+    Ties go to the place named first (locations come in reading order). Continents and
+    multi-country regions are in no level; a country or division the article only implies
+    (a city's, when the country itself is never named) is not listed either, since the event
+    has no name or id for it.
+
+    A level keeps the places scoring more than half its top score. CLIFF keeps only the top
+    ones; a strict maximum would drop a near-equal second focus (an article about Beirut
+    naming it five times and Tripoli four), and a fixed top-k would keep a passing mention in
+    an article with one clear focus. "More than half" rather than "at least half" because
+    mention counts are small: with the top named twice, "at least half" would make every
+    place named once a focus too, which is the passing mention the cut is there to drop. With
+    the top named once every place named once is kept: there is nothing to prefer one by.
+    """
+    places = [(i, loc.place, len(loc.mentions)) for i, loc in enumerate(locations)]
+    located = [(i, p, n) for i, p, n in places if p.country_code is not None]
+    countries = [
+        (n + sum(m for _, q, m in located if q.kind != "country" and q.country_code == p.country_code), i, p)
+        for i, p, n in located
+        if p.kind == "country"
+    ]
+    regions = [
+        (n + sum(m for _, q, m in located if q.kind == "city" and _contains(p, q)), i, p)
+        for i, p, n in located
+        if p.kind in ("admin1", "admin2")
+    ]
+    cities = [(n, i, p) for i, p, n in located if p.kind == "city"]
+    return {"cities": _central(cities), "regions": _central(regions), "countries": _central(countries)}
 
 
 def assemble(
@@ -84,6 +172,7 @@ def assemble(
         "entities": [entity_json(e) for e in entities],
         "locations": [location_json(loc) for loc in locations],
         "focus": focus_of(locations),
+        "focus_levels": focus_levels(locations),
         "source": {
             "title": article.title,
             "url": article.url,
