@@ -61,6 +61,8 @@ eval: $(STAMP)
 	@# No time budget: quality must not depend on how busy the machine is.
 	KHABAR_ARTICLE_BUDGET_S=0 $(BIN)/khabar enrich out/dev_articles.jsonl -o out/dev_pred.jsonl --no-progress
 	$(BIN)/python $(EVAL_DIR)/score.py $(EVAL_DIR)/dev out/dev_pred.jsonl
+	@echo "PLACE CONFIDENCE (accuracy by band; tools/calibrate_confidence.py)"
+	$(BIN)/python tools/calibrate_confidence.py $(EVAL_DIR)/dev out/dev_pred.jsonl
 
 # Rebuild the shipped NER models from the annotated corpora beside the checkout (never copied
 # here), with the commands their manifests record: about 45 min (en) and 65 min (ar) on 2 cores.

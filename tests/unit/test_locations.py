@@ -383,3 +383,20 @@ def test_below_countries_the_article_s_country_comes_before_the_kind_of_unit() -
     kent_wa = _city(5799841, "Kent", "US", 130_000)
     assert disambiguate((kent_wa, kent_gb), frozenset({"GB"})) == kent_gb
     assert disambiguate((kent_wa, kent_gb), frozenset()) == kent_wa
+
+
+def test_confidence_follows_the_evidence() -> None:
+    from workers.pipeline.locations import confidence_of
+
+    london_gb, london_ca = _city(2643743, "London", "GB", 8_961_989), _city(6058560, "London", "CA", 383_822)
+    paris_tx = _city(4717560, "Paris", "US", 24_782)
+    alone = confidence_of(london_gb, (london_gb, london_ca))
+    assert 0 <= alone <= 1
+    assert confidence_of(london_gb, (london_gb, london_ca), anchored=True) > alone
+    assert confidence_of(london_gb, (london_gb, london_ca), in_region=True) >= confidence_of(
+        london_gb, (london_gb, london_ca), anchored=True
+    )
+    # A namesake that barely leads is less sure than one that stands out.
+    assert confidence_of(london_ca, (london_ca, paris_tx)) > confidence_of(paris_tx, (paris_tx, london_ca))
+    assert confidence_of(paris_tx, (paris_tx,), qualified=True) == 0.95
+    assert confidence_of(LEBANON, (LEBANON, LEBANON_PA)) > alone
