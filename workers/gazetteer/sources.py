@@ -191,7 +191,7 @@ ADMIN2_UNIT_WORDS = _words(
     """
     county parish borough district agency municipality lga prefecture governorate department
     arrondissement kreis landkreis
-    محافظه لمحافظه بمحافظه ومحافظه مديريه قضاء لواء مركز
+    محافظه لمحافظه بمحافظه ومحافظه مديريه قضاء لواء مركز مدينه
     """
 )
 

@@ -19,7 +19,7 @@ from importlib.metadata import version
 
 from workers.gazetteer import Gazetteer
 from workers.gazetteer.matcher import Hint, Mention, find_candidates, lookup_phrase, place_cue
-from workers.gazetteer.normalize import is_arabic
+from workers.gazetteer.normalize import HASHTAG_RE, is_arabic, name_key
 from workers.gazetteer.sources import MIN_CITY_POPULATION, is_minor, names_its_unit
 from workers.pipeline.agreement import entity_index, place_stands, span_index
 from workers.records import Article, Entity, Location, Place, PlaceKind, Span, TextField
@@ -249,6 +249,31 @@ def confidence_of(
     return max(0.0, min(base, 1.0))
 
 
+# CamelCase parts of a hashtag (#ItalyEarthquake) and the words of a snake_case one.
+_HASHTAG_PART = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[^\W\d_A-Za-z]+")
+
+
+def hashtag_context(text: str, gazetteer: Gazetteer) -> list[tuple[str, tuple[Place, ...]]]:
+    """Countries and first-level divisions named inside longer hashtags, as evidence only.
+
+    #امطار_الكويت ("Kuwait rains") or #ItalyEarthquake names an event, not a place, and is not
+    tagged (see the matcher); it still says which country a tweet is about, and so backs the
+    small towns it names (#الوفرة, Amatrice). Each part is returned as ``("#part", places)``.
+    """
+    found: list[tuple[str, tuple[Place, ...]]] = []
+    if "#" not in text:
+        return found
+    for match in HASHTAG_RE.finditer(text):
+        parts = _HASHTAG_PART.findall(match.group()[1:])
+        if len(parts) < 2:
+            continue  # a one-name hashtag is a mention of its own
+        for part in parts:
+            places = tuple(p for p in gazetteer.lookup(name_key(part)) if p.kind in ("country", "admin1"))
+            if places:
+                found.append((f"#{part}", places))
+    return found
+
+
 class Support:
     """The countries and divisions an article's names vouch for, counted by distinct name.
 
@@ -314,6 +339,30 @@ class Support:
         )
 
 
+#: Proclitics that glue "in", "to" or "for" onto a name: بالجهراء "in al-Jahra".
+_LOCATIVE_PROCLITICS = frozenset("بل")
+
+
+def _division_named(text: str, mention: Mention) -> bool:
+    """Whether a county or district reading of an Arabic mention may stand.
+
+    Arabic has no capitals to tell a name from a word, and many districts are named with
+    ordinary words (Kuwait's الشعب "the people", المطار "the airport", السلام "peace"): without
+    its unit word, such a name counts only after a locative word (في, منطقة, بجنوب), with a
+    locative proclitic glued on (بالجهراء), or as a whole hashtag (#خيطان).
+    """
+    span = mention.span
+    if not is_arabic(span.text) or names_its_unit(span.text):
+        return True
+    before = text[span.start - 1 : span.start]
+    if before == "#":
+        return True
+    if before and is_arabic(before):
+        glued = text[max(0, span.start - 3) : span.start]
+        return any(ch in _LOCATIVE_PROCLITICS for ch in glued)
+    return place_cue(text, span.start, span.end)
+
+
 def _minor_in(place: Place, mention: Mention) -> bool:
     """A small town or a county, unless the mention's words say it is a division."""
     return is_minor(place) and not (place.kind == "admin2" and names_its_unit(mention.span.text))
@@ -345,9 +394,12 @@ class LocationStage:
                 by_field[field] = _qualified(text, found)
         mentions = [m for field in FIELDS for m in by_field.get(field, [])]
 
-        support = Support(
+        named = [
             (m.span.text, tuple(p for p in m.places if not _minor_in(p, m))) for m in mentions if not m.weak
-        )
+        ]
+        for field in FIELDS:
+            named.extend(hashtag_context(article.text_of(field), self.gazetteer))
+        support = Support(named)
         capitals = frozenset(p.geonameid for m in mentions for p in m.places if self.gazetteer.is_capital(p))
 
         grouped: dict[int, tuple[Place, list[Span], list[float]]] = {}
@@ -356,12 +408,19 @@ class LocationStage:
             # not make Libya one of the article's countries when the rest of it is about Lebanon.
             anchors, sure, regions, votes = support.without(mention.span.text)
             candidates = mention.places
+            if any(p.kind == "admin2" for p in candidates) and not _division_named(
+                article.text_of(mention.span.field), mention
+            ):
+                candidates = tuple(p for p in candidates if p.kind != "admin2")
             if not mention.backed:
                 big = tuple(p for p in candidates if not _minor_in(p, mention))
+                # Divisions several names point to back a town as one that is named does
+                # ("Victoria, Corpus Christi and Rockport": Texas).
+                backing = regions | {region for region, n in votes.items() if n >= 1.0}
                 if mention.weak:
-                    big = _backed(big, anchors, regions, mention.span)
+                    big = _backed(big, anchors, backing, mention.span)
                 small = _backed(
-                    tuple(p for p in candidates if _minor_in(p, mention)), anchors, regions, mention.span
+                    tuple(p for p in candidates if _minor_in(p, mention)), anchors, backing, mention.span
                 )
                 candidates = big + small
             if not candidates:
@@ -457,6 +516,12 @@ def _qualified(text: str, mentions: list[Mention]) -> list[Mention]:
     for k in range(len(result) - 1):
         first, second = result[k], result[k + 1]
         if _QUALIFIER_GAP.fullmatch(text, first.span.end, second.span.start) is None:
+            continue
+        named = [p for p in first.places if p in second.places]
+        if named and not first.weak:
+            # "Washington, D.C.": the abbreviation names one of the town's own candidates.
+            result[k] = replace(first, places=tuple(named), backed=True)
+            result[k + 1] = replace(second, places=tuple(named), backed=True)
             continue
         qualifiers = [q for q in second.places if q.kind in ("admin1", "country")]
         if not qualifiers:
