@@ -25,6 +25,8 @@ from workers.gazetteer.sources import (
     calendar_words,
     is_generic_name,
     is_minor,
+    is_notable,
+    is_small_division,
     load_calendar_words,
     load_sources,
     stop_words,
@@ -585,6 +587,25 @@ def test_descriptor_hints() -> None:
     assert mention.hint == "admin1"
     (mention,) = _TEXT.find_candidates("مدينة الدوحة", "body")
     assert mention.hint == "city"
+
+
+def test_one_notability_rule_and_small_divisions() -> None:
+    parish = Place(9782185, "Michael", "admin1", "IM", "MI", 54.28, -4.57, 0)
+    assert is_notable(parish) and is_small_division(parish)
+    assert is_notable(TEXAS) and not is_small_division(TEXAS)
+    assert is_notable(SEOUL) and not is_notable(TYLER) and not is_small_division(TYLER)
+    assert is_notable(TYLER, capital=True)
+    assert _TEXT.gazetteer.is_notable(AMMAN) and not _TEXT.gazetteer.is_notable(PARIS_TX)
+
+
+def test_a_small_division_named_like_a_person_is_judged_as_a_town() -> None:
+    gazetteer = Gazetteer.from_names(
+        {9782185: Place(9782185, "Michael", "admin1", "IM", "MI", 54.28, -4.57, 0)}, [("Michael", 9782185)]
+    )
+    assert Matcher(gazetteer).find_candidates("Rod Michael arrived", "body") == []
+    assert [m.span.text for m in Matcher(gazetteer).find_candidates("Floods in Michael", "body")] == [
+        "Michael"
+    ]
 
 
 def test_lookup_phrase_sets_descriptors_and_proclitics_aside() -> None:

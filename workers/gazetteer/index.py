@@ -152,7 +152,7 @@ class Gazetteer:
         capital_ids = frozenset(capitals)
 
         def notable(place: Place) -> bool:
-            return place.geonameid in capital_ids or is_notable(place)
+            return is_notable(place, capital=place.geonameid in capital_ids)
 
         stop_keys = {name_key(word) for word in stop}
         minor_keys = {name_key(word) for word in minor_stop}
@@ -281,8 +281,9 @@ class Gazetteer:
         return key in self._after_heads
 
     def is_notable(self, place: Place) -> bool:
-        """A country, division, region or continent, a big city, or a national capital."""
-        return place.geonameid in self._capitals or is_notable(place)
+        """A country, division, region or continent, a big city, or a national capital (see
+        :func:`~workers.gazetteer.sources.is_notable`)."""
+        return is_notable(place, capital=place.geonameid in self._capitals)
 
     def is_capital(self, place: Place) -> bool:
         """True for a national capital."""

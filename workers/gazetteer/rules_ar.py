@@ -15,6 +15,7 @@ from functools import lru_cache
 from workers.gazetteer.index import Gazetteer
 from workers.gazetteer.normalize import Variant, is_arabic, mark_signature, normalize, proclitic_variants
 from workers.gazetteer.scan import Hit, Scan
+from workers.gazetteer.sources import is_small_division
 from workers.gazetteer.wordlists import (
     ARABIC_COMMON_WORDS,
     ARABIC_DIVISION_WORDS,
@@ -55,17 +56,8 @@ def strips_article(word: str, stripped: int) -> bool:
 
 def worth_a_guess(places: tuple[Place, ...], gazetteer: Gazetteer) -> tuple[Place, ...]:
     """The candidates of one word read without its first letter(s), which is a guess (بايدن ->
-    ب + ايدن, لغات -> ل + غات): only countries, capitals and big cities are worth it."""
-    return tuple(p for p in places if _worth_a_guess(p, gazetteer))
-
-
-def _worth_a_guess(place: Place, gazetteer: Gazetteer) -> bool:
-    return place.kind in ("country", "continent", "region") or (
-        gazetteer.is_notable(place) and (place.population >= _BIG_POPULATION or gazetteer.is_capital(place))
-    )
-
-
-_BIG_POPULATION = 100_000
+    ب + ايدن, لغات -> ل + غات): only notable places other than small divisions are worth it."""
+    return tuple(p for p in places if gazetteer.is_notable(p) and not is_small_division(p))
 
 
 def by_marks(

@@ -18,7 +18,7 @@ from itertools import compress, pairwise
 from workers.gazetteer.index import Gazetteer
 from workers.gazetteer.normalize import is_cased, normalize, normalize_token
 from workers.gazetteer.scan import Hit, Qualifier, Scan, Tokens, camel_parts
-from workers.gazetteer.sources import ENGLISH_STOP_WORDS
+from workers.gazetteer.sources import ENGLISH_STOP_WORDS, is_small_division
 from workers.gazetteer.wordlists import (
     ENGLISH_COMMON_NAMES,
     ENGLISH_DIVISION_WORDS,
@@ -56,8 +56,6 @@ _DATELINE_BEFORE = frozenset("\n.&|\u2014\u2013-:•\u2022\"“”'")
 
 _STOP = frozenset(w.casefold() for w in ENGLISH_STOP_WORDS)
 _COMMON = ENGLISH_COMMON_NAMES
-#: Places this big keep their one-word name against the person and common-word rules.
-_BIG_POPULATION = 100_000
 
 
 @lru_cache(maxsize=1 << 16)
@@ -232,11 +230,12 @@ def _small_places(places: tuple[Place, ...], key: str, gazetteer: Gazetteer) -> 
 
 
 def _big_by_name(place: Place, key: str, gazetteer: Gazetteer) -> bool:
-    """A country or big place that this word names by its own name, not an alternate one."""
+    """A country, or a notable place other than a small division that this word names by its
+    own name, not an alternate one."""
     if place.kind in ("country", "continent", "region"):
         return True
-    big = place.population >= _BIG_POPULATION or gazetteer.is_capital(place)
-    return big and normalize_token(place.name) == key
+    notable = gazetteer.is_notable(place) and not is_small_division(place)
+    return notable and normalize_token(place.name) == key
 
 
 def _surname_or_possessive(after: str) -> bool:
