@@ -109,4 +109,4 @@ def test_floor_bookkeeping_builds_the_locations_the_stage_found() -> None:
     for raw in generate(6, seed=5):
         article = Validator()(raw)
         real = stage.tag(article)
-        assert real and bookkeeping(article, mentions_of(real), gazetteer.token_memo) == real
+        assert real and bookkeeping(article, mentions_of(real), stage.matcher.token_memo) == real

@@ -11,9 +11,10 @@ can backtrack super-linearly (the adversarial tests below feed each of them ~100
   ``#(?:\w|[marks])+`` are alternations of single characters under ``+`` with nothing after the
   loop (the branches overlap on tatweel, which only matters when a failing tail forces
   backtracking, and there is none); ``_ACCENTS``, ``_ARABIC_SCRIPT``: one class, on single tokens.
-- ``gazetteer/matcher.py``: ``_JOINER`` ``[...]{1,3}``, ``_QUALIFIER_GAP`` ``\s?[,(]\s{0,2}``,
-  ``_DATELINE_AFTER`` ``\s{0,2}(?:,|\(|...)``: bounded repeats, used with ``fullmatch``/``match``
-  on the gap after a token, so each costs O(1) however long the gap. ``_CAMEL``
+- ``gazetteer/matcher.py`` ``_JOINER`` ``[...]{1,3}``, ``gazetteer/rules_en.py``
+  ``_QUALIFIER_GAP`` ``\s?[,(]\s{0,2}``, ``_DATELINE_AFTER`` ``\s{0,2}(?:,|\(|...)``: bounded
+  repeats, used with ``fullmatch``/``match`` on the gap after a token, so each costs O(1) however
+  long the gap. ``gazetteer/scan.py`` ``_CAMEL``
   ``[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+|[^\W\d_]+`` on one hashtag word: when the first
   branch's look-ahead fails it gives back a capital run once, and the third branch then consumes
   that run, so each character is scanned a bounded number of times.

@@ -11,7 +11,6 @@ from workers.gazetteer import (
     Gazetteer,
     Variant,
     default_gazetteer,
-    find_mentions,
     keep_alternate_name,
     load_aliases,
     name_key,
@@ -19,13 +18,15 @@ from workers.gazetteer import (
     proclitic_variants,
     tokenize,
 )
-from workers.gazetteer.matcher import Mention, find_candidates, lookup_phrase
+from workers.gazetteer.matcher import Matcher, Mention
 from workers.gazetteer.normalize import mark_signature, marks_agree
 from workers.gazetteer.sources import (
     LANGUAGES,
     calendar_words,
     is_generic_name,
     is_minor,
+    is_notable,
+    is_small_division,
     load_calendar_words,
     load_sources,
     stop_words,
@@ -283,7 +284,7 @@ def test_acronyms_are_a_separate_table(small: Gazetteer) -> None:
 
 
 def _found(text: str, gazetteer: Gazetteer) -> list[tuple[str, list[int]]]:
-    mentions = find_mentions(text, "body", gazetteer)
+    mentions = Matcher(gazetteer).find_mentions(text, "body")
     for span, _ in mentions:
         assert text[span.start : span.end] == span.text
         assert span.field == "body"
@@ -334,7 +335,7 @@ def test_not_place_phrases_are_consumed(small: Gazetteer) -> None:
 
 def test_span_offsets_on_mixed_text(small: Gazetteer) -> None:
     text = "🙂 في الدوحة\nDoha"
-    mentions = find_mentions(text, "title", small)
+    mentions = Matcher(small).find_mentions(text, "title")
     assert [m[0] for m in mentions] == [Span("الدوحة", 5, 11, "title"), Span("Doha", 12, 16, "title")]
 
 
@@ -349,7 +350,7 @@ _PIECES = [
 def test_spans_always_land_on_the_text_and_never_overlap(text: str) -> None:
     gazetteer = _SMALL
     previous_end = -1
-    for span, places in find_mentions(text, "body", gazetteer):
+    for span, places in Matcher(gazetteer).find_mentions(text, "body"):
         assert text[span.start : span.end] == span.text
         assert span.start >= previous_end and span.end > span.start
         assert places
@@ -513,11 +514,11 @@ def _text_gazetteer() -> Gazetteer:
     )
 
 
-_TEXT = _text_gazetteer()
+_TEXT = Matcher(_text_gazetteer())
 
 
 def _texts(text: str) -> list[tuple[str, list[str]]]:
-    found = find_candidates(text, "body", _TEXT)
+    found = _TEXT.find_candidates(text, "body")
     for mention in found:
         assert text[mention.span.start : mention.span.end] == mention.span.text
     return [(m.span.text, [p.name for p in m.places]) for m in found]
@@ -596,21 +597,40 @@ def test_written_shadda_chooses_between_namesakes() -> None:
 
 
 def test_descriptor_hints() -> None:
-    (mention,) = find_candidates("محافظة الدوحة", "body", _TEXT)
+    (mention,) = _TEXT.find_candidates("محافظة الدوحة", "body")
     assert mention.hint == "admin1"
-    (mention,) = find_candidates("مدينة الدوحة", "body", _TEXT)
+    (mention,) = _TEXT.find_candidates("مدينة الدوحة", "body")
     assert mention.hint == "city"
 
 
+def test_one_notability_rule_and_small_divisions() -> None:
+    parish = Place(9782185, "Michael", "admin1", "IM", "MI", 54.28, -4.57, 0)
+    assert is_notable(parish) and is_small_division(parish)
+    assert is_notable(TEXAS) and not is_small_division(TEXAS)
+    assert is_notable(SEOUL) and not is_notable(TYLER) and not is_small_division(TYLER)
+    assert is_notable(TYLER, capital=True)
+    assert _TEXT.gazetteer.is_notable(AMMAN) and not _TEXT.gazetteer.is_notable(PARIS_TX)
+
+
+def test_a_small_division_named_like_a_person_is_judged_as_a_town() -> None:
+    gazetteer = Gazetteer.from_names(
+        {9782185: Place(9782185, "Michael", "admin1", "IM", "MI", 54.28, -4.57, 0)}, [("Michael", 9782185)]
+    )
+    assert Matcher(gazetteer).find_candidates("Rod Michael arrived", "body") == []
+    assert [m.span.text for m in Matcher(gazetteer).find_candidates("Floods in Michael", "body")] == [
+        "Michael"
+    ]
+
+
 def test_lookup_phrase_sets_descriptors_and_proclitics_aside() -> None:
-    assert lookup_phrase("مدينة الدوحة", _TEXT) == ((DOHA,), 6, 12)
-    assert lookup_phrase("وبالدوحة", _TEXT) == ((DOHA,), 2, 8)
-    assert lookup_phrase("the State of Texas", _TEXT) == ((TEXAS,), 13, 18)
-    assert lookup_phrase("nowhere", _TEXT) is None
+    assert _TEXT.lookup_phrase("مدينة الدوحة") == ((DOHA,), 6, 12)
+    assert _TEXT.lookup_phrase("وبالدوحة") == ((DOHA,), 2, 8)
+    assert _TEXT.lookup_phrase("the State of Texas") == ((TEXAS,), 13, 18)
+    assert _TEXT.lookup_phrase("nowhere") is None
 
 
 def test_find_mentions_leaves_small_towns_to_the_stage(real: Gazetteer) -> None:
     text = "A forum in Red Oak this weekend"
-    candidates = find_candidates(text, "body", real)
+    candidates = Matcher(real).find_candidates(text, "body")
     assert any(isinstance(m, Mention) and m.span.text == "Red Oak" for m in candidates)
-    assert all(span.text != "Red Oak" for span, _ in find_mentions(text, "body", real))
+    assert all(span.text != "Red Oak" for span, _ in Matcher(real).find_mentions(text, "body"))

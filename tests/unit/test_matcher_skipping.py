@@ -7,8 +7,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workers.gazetteer import Gazetteer, default_gazetteer, matcher, tokenize
-from workers.gazetteer.matcher import Mention, _Tokens, find_candidates
+from workers.gazetteer import Gazetteer, Matcher, default_gazetteer, tokenize
+from workers.gazetteer.matcher import _AFTER, _MATCH, _STORM, Mention
+from workers.gazetteer.scan import Tokens
 
 SAMPLES = [
     "BEIRUT (AP) — Lebanon's army said on Thursday that the University of Beirut reopened.",
@@ -112,30 +113,35 @@ def gazetteer() -> Gazetteer:
     return default_gazetteer()
 
 
+@pytest.fixture(scope="module")
+def matcher(gazetteer: Gazetteer) -> Matcher:
+    return Matcher(gazetteer)
+
+
 def _as_tuples(mentions: list[Mention]) -> list[tuple[object, ...]]:
     return [(m.span, m.places, m.hint, m.weak, m.backed) for m in mentions]
 
 
-def _every_token(text: str, gazetteer: Gazetteer, monkeypatch: pytest.MonkeyPatch) -> list[Mention]:
+def _every_token(text: str, matcher: Matcher, monkeypatch: pytest.MonkeyPatch) -> list[Mention]:
     """find_candidates with every token looked at in full, as before the shortcuts."""
-    real = matcher._token_flags
+    real = Matcher._token_flags
 
-    def all_tokens(texts: list[str], gaz: Gazetteer) -> list[int]:
-        return [matcher._MATCH | matcher._AFTER | (f & matcher._STORM) for f in real(texts, gaz)]
+    def all_tokens(self: Matcher, texts: list[str]) -> list[int]:
+        return [_MATCH | _AFTER | (f & _STORM) for f in real(self, texts)]
 
     with monkeypatch.context() as patch:
-        patch.setattr(matcher, "_token_flags", all_tokens)
-        return find_candidates(text, "body", gazetteer)
+        patch.setattr(Matcher, "_token_flags", all_tokens)
+        return matcher.find_candidates(text, "body")
 
 
 @pytest.mark.parametrize("text", SAMPLES)
 def test_skipping_finds_what_a_full_scan_finds(
-    text: str, gazetteer: Gazetteer, monkeypatch: pytest.MonkeyPatch
+    text: str, matcher: Matcher, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for variant in (text, text.upper(), text.lower(), text.title()):
-        fast = find_candidates(variant, "body", gazetteer)
-        assert _as_tuples(fast) == _as_tuples(_every_token(variant, gazetteer, monkeypatch))
-    assert find_candidates(text, "body", gazetteer)  # the samples do name places
+        fast = matcher.find_candidates(variant, "body")
+        assert _as_tuples(fast) == _as_tuples(_every_token(variant, matcher, monkeypatch))
+    assert matcher.find_candidates(text, "body")  # the samples do name places
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -144,11 +150,11 @@ def test_skipping_finds_what_a_full_scan_finds(
     gaps=st.lists(st.sampled_from([" ", "", ", ", ". "]), min_size=40),
 )
 def test_skipping_is_exact_on_word_salad(
-    words: list[str], gaps: list[str], gazetteer: Gazetteer, monkeypatch: pytest.MonkeyPatch
+    words: list[str], gaps: list[str], matcher: Matcher, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     text = "".join(w + g for w, g in zip(words, gaps, strict=False))
-    fast = find_candidates(text, "body", gazetteer)
-    assert _as_tuples(fast) == _as_tuples(_every_token(text, gazetteer, monkeypatch))
+    fast = matcher.find_candidates(text, "body")
+    assert _as_tuples(fast) == _as_tuples(_every_token(text, matcher, monkeypatch))
 
 
 @settings(max_examples=300, deadline=None)
@@ -162,13 +168,13 @@ def test_skipping_is_exact_on_word_salad(
     )
 )
 def test_fast_tokens_are_tokenize(text: str) -> None:
-    tokens = _Tokens(text)
+    tokens = Tokens(text)
     assert tokens.span(0, tokens.count) == tokenize(text)
     assert tokens.texts == [t.text for t in tokenize(text)]
 
 
 def test_tokens_outside_the_text_raise() -> None:
-    tokens = _Tokens("one two")
+    tokens = Tokens("one two")
     assert tokens[1].text == "two"
     with pytest.raises(IndexError):
         tokens[2]
@@ -176,30 +182,29 @@ def test_tokens_outside_the_text_raise() -> None:
         tokens[-1]
 
 
-def test_token_memo_is_bounded(gazetteer: Gazetteer, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(matcher, "_MEMO_MAX", 3)
-    gazetteer.token_memo.clear()
-    find_candidates("alpha beta gamma delta epsilon in Paris", "body", gazetteer)
-    find_candidates("zeta eta theta", "body", gazetteer)
-    assert len(gazetteer.token_memo) <= 3 + 7
-    assert _as_tuples(find_candidates("in Paris", "body", gazetteer))
+def test_token_memo_is_bounded(gazetteer: Gazetteer) -> None:
+    small = Matcher(gazetteer, memo_max=3)
+    small.find_candidates("alpha beta gamma delta epsilon in Paris", "body")
+    small.find_candidates("zeta eta theta", "body")
+    assert len(small.token_memo) <= 3 + 7
+    assert _as_tuples(small.find_candidates("in Paris", "body"))
 
 
 @pytest.mark.parametrize("text", SAMPLES)
 def test_remembered_words_give_what_a_fresh_look_gives(
-    text: str, gazetteer: Gazetteer, monkeypatch: pytest.MonkeyPatch
+    text: str, matcher: Matcher, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    gazetteer.match_memo.clear()
-    first = _as_tuples(find_candidates(text, "body", gazetteer))
-    second = _as_tuples(find_candidates(text, "body", gazetteer))  # now from the memo
-    assert first == second == _as_tuples(_every_token(text, gazetteer, monkeypatch))
+    matcher.match_memo.clear()
+    first = _as_tuples(matcher.find_candidates(text, "body"))
+    second = _as_tuples(matcher.find_candidates(text, "body"))  # now from the memo
+    assert first == second == _as_tuples(_every_token(text, matcher, monkeypatch))
 
 
-def test_the_samples_exercise_the_memo(gazetteer: Gazetteer) -> None:
-    gazetteer.match_memo.clear()
+def test_the_samples_exercise_the_memo(matcher: Matcher) -> None:
+    matcher.match_memo.clear()
     for text in SAMPLES:
-        find_candidates(text, "body", gazetteer)
-    assert any(hit is not None for hit in gazetteer.match_memo.values())
+        matcher.find_candidates(text, "body")
+    assert any(hit is not None for hit in matcher.match_memo.values())
 
 
 def test_next_words_are_may_start_of_the_two_words(gazetteer: Gazetteer) -> None:

@@ -21,7 +21,8 @@ import orjson
 from workers.bench import corpus
 from workers.bench.run import records_of
 from workers.gazetteer import default_gazetteer
-from workers.gazetteer.matcher import Mention, _Tokens
+from workers.gazetteer.matcher import Mention
+from workers.gazetteer.scan import Tokens
 from workers.pipeline.language import LanguageStage
 from workers.pipeline.locations import FIELDS, LocationStage
 from workers.pipeline.runner import Pipeline
@@ -40,7 +41,7 @@ def bookkeeping(article: Article, found: Found, token_memo: dict[str, int]) -> t
     """Tokenise as the matcher does, look every word up once, and group the mentions ``found``
     into locations."""
     for field in FIELDS:
-        list(map(token_memo.get, _Tokens(article.text_of(field)).texts))
+        list(map(token_memo.get, Tokens(article.text_of(field)).texts))
     grouped: dict[int, tuple[Place, list[Span]]] = {}
     for field, start, end, place in found:
         span = Span(article.text_of(field)[start:end], start, end, field)
@@ -83,7 +84,9 @@ def main(articles: int, repeats: int) -> None:
         ("  decode (orjson.loads only)", lambda: [orjson.loads(v) for v in values]),
         (
             "locations floor: bookkeeping, no rules",
-            lambda: [bookkeeping(a, f, gazetteer.token_memo) for a, f in zip(parsed, found, strict=True)],
+            lambda: [
+                bookkeeping(a, f, locations.matcher.token_memo) for a, f in zip(parsed, found, strict=True)
+            ],
         ),
     ]
     click.echo(f"µs per article on one core ({articles} articles, fastest / median of {repeats} runs)")

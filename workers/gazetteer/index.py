@@ -63,10 +63,7 @@ class Gazetteer:
         "_names",
         "_prefixes",
         "_seconds",
-        "follow_memo",
-        "match_memo",
         "max_words",
-        "token_memo",
     )
 
     def __init__(
@@ -107,13 +104,6 @@ class Gazetteer:
         # the matcher can tell from one word that no such phrase can start there.
         self._blocked_heads = _word_heads(self._blocked)
         self._after_heads = _word_heads(self._after_name)
-        #: The matcher's memo of what each token text can start (see matcher._token_flags):
-        #: it depends on this gazetteer's keys, so it lives here. Bounded by the matcher.
-        self.token_memo: dict[str, int] = {}
-        #: The matcher's memo of what it finds at a word whose reading needs no context.
-        self.match_memo: dict[str, tuple[int, int, str, tuple[Place, ...], bool] | None] = {}
-        #: The matcher's memo of the words that can follow a token text in a longer name.
-        self.follow_memo: dict[str, frozenset[str]] = {}
         # Hashtags glue words together (#SriLanka, #puertorico): multi-word names of notable
         # places are also findable without their spaces. Small towns are left out, since glued
         # lowercase words are how hashtags spell ordinary phrases too.
@@ -162,7 +152,7 @@ class Gazetteer:
         capital_ids = frozenset(capitals)
 
         def notable(place: Place) -> bool:
-            return place.geonameid in capital_ids or is_notable(place)
+            return is_notable(place, capital=place.geonameid in capital_ids)
 
         stop_keys = {name_key(word) for word in stop}
         minor_keys = {name_key(word) for word in minor_stop}
@@ -291,8 +281,9 @@ class Gazetteer:
         return key in self._after_heads
 
     def is_notable(self, place: Place) -> bool:
-        """A country, division, region or continent, a big city, or a national capital."""
-        return place.geonameid in self._capitals or is_notable(place)
+        """A country, division, region or continent, a big city, or a national capital (see
+        :func:`~workers.gazetteer.sources.is_notable`)."""
+        return is_notable(place, capital=place.geonameid in self._capitals)
 
     def is_capital(self, place: Place) -> bool:
         """True for a national capital."""

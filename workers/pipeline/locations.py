@@ -18,7 +18,7 @@ from dataclasses import replace
 from importlib.metadata import version
 
 from workers.gazetteer import Gazetteer
-from workers.gazetteer.matcher import Hint, Mention, find_candidates, lookup_phrase, place_cue
+from workers.gazetteer.matcher import Hint, Matcher, Mention, place_cue
 from workers.gazetteer.normalize import HASHTAG_RE, is_arabic, name_key
 from workers.gazetteer.sources import MIN_CITY_POPULATION, is_minor, names_its_unit
 from workers.pipeline.agreement import entity_index, place_stands, span_index
@@ -378,6 +378,7 @@ class LocationStage:
 
     def __init__(self, gazetteer: Gazetteer) -> None:
         self.gazetteer = gazetteer
+        self.matcher = Matcher(gazetteer)
 
     def tag(self, article: Article, entities: Sequence[Entity] = ()) -> tuple[Location, ...]:
         """Places named in the title and body, in reading order (title first), mentions grouped.
@@ -389,7 +390,7 @@ class LocationStage:
         for field in FIELDS:
             text = article.text_of(field)
             if text:
-                found = find_candidates(text, field, self.gazetteer)
+                found = self.matcher.find_candidates(text, field)
                 found = self._with_entities(text, field, found, entities)
                 by_field[field] = _qualified(text, found)
         mentions = [m for field in FIELDS for m in by_field.get(field, [])]
@@ -477,7 +478,7 @@ class LocationStage:
                 continue  # the gazetteer found (part of) it already
             if text[span.start : span.end] != span.text:
                 continue  # offsets from a different text: nothing safe to add
-            found = lookup_phrase(span.text, self.gazetteer)
+            found = self.matcher.lookup_phrase(span.text)
             if found is None:
                 continue
             places, start, end = found
