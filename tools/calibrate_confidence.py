@@ -28,7 +28,7 @@ from types import ModuleType
 from typing import Any
 
 #: Upper bounds of the bands (the last one is closed).
-BANDS = (0.7, 0.8, 0.9, 1.0)
+BANDS = (0.7, 0.8, 0.9, 0.95, 1.0)
 
 
 def _scorer(gold: Path) -> ModuleType:

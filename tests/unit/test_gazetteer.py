@@ -634,3 +634,12 @@ def test_find_mentions_leaves_small_towns_to_the_stage(real: Gazetteer) -> None:
     candidates = Matcher(real).find_candidates(text, "body")
     assert any(isinstance(m, Mention) and m.span.text == "Red Oak" for m in candidates)
     assert all(span.text != "Red Oak" for span, _ in Matcher(real).find_mentions(text, "body"))
+
+
+def test_a_one_word_hashtag_of_a_given_name_is_only_a_notable_place() -> None:
+    from workers.gazetteer.matcher import Matcher
+
+    matcher = Matcher(Gazetteer.load())
+    # #Harvey is the storm (or a person), not Harvey, Illinois; #Beirut stays the city.
+    assert matcher.find_candidates("Stay safe #Harvey", "body") == []
+    assert [m.span.text for m in matcher.find_candidates("Stay safe #Beirut", "body")] == ["Beirut"]

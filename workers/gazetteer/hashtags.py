@@ -9,6 +9,7 @@ from __future__ import annotations
 from workers.gazetteer import rules_ar
 from workers.gazetteer.normalize import HASHTAG_RE, is_arabic, is_cased, normalize_token
 from workers.gazetteer.scan import Hit, Scan, Tokens, camel_parts
+from workers.gazetteer.wordlists import ENGLISH_COMMON_NAMES
 from workers.records import Place
 
 
@@ -53,8 +54,10 @@ def match_hashtag(scan: Scan, first: int, last: int) -> Hit | None:
         places = gazetteer.lookup_acronym(key)
     if not places and not gazetteer.is_blocked(key):
         places = gazetteer.lookup(key)
-        if places and len(parts) == 1 and parts[0].islower():
-            # A lowercase one-word hashtag (#nice, #reading) is as often a word: notable only.
+        if places and len(parts) == 1 and (parts[0].islower() or keys[0] in ENGLISH_COMMON_NAMES):
+            # A lowercase one-word hashtag (#nice, #reading) is as often a word, and a
+            # capitalised given name or word (#Harvey, the storm) as often a person or a thing:
+            # notable places only, as the person rule keeps them in running text.
             places = tuple(p for p in places if gazetteer.is_notable(p))
     if not places and len(parts) == 1 and is_arabic(parts[0]):
         # #والكويت, #بالكويت: the proclitic is glued inside the hashtag, the name is whole.

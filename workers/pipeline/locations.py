@@ -11,6 +11,7 @@ to one place (:func:`disambiguate`) and mentions of the same place grouped into 
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -20,7 +21,7 @@ from importlib.metadata import version
 from workers.gazetteer import Gazetteer
 from workers.gazetteer.matcher import Hint, Matcher, Mention, place_cue
 from workers.gazetteer.normalize import HASHTAG_RE, is_arabic, name_key
-from workers.gazetteer.sources import MIN_CITY_POPULATION, is_minor, names_its_unit
+from workers.gazetteer.sources import MIN_CITY_POPULATION, NOTABLE_POPULATION, is_minor, names_its_unit
 from workers.pipeline.agreement import entity_index, place_stands, span_index
 from workers.records import Article, Entity, Location, Place, PlaceKind, Span, TextField
 
@@ -207,6 +208,18 @@ def anchor_regions(candidate_sets: Iterable[Sequence[Place]]) -> frozenset[Regio
     return frozenset(regions)
 
 
+#: Namesakes closer than this are the same answer to "where" (a city and its province).
+SAME_PLACE_KM = 161.0
+
+
+def _km(a: Place, b: Place) -> float:
+    """Great-circle distance in km."""
+    lat1, lat2 = math.radians(a.lat), math.radians(b.lat)
+    dlat, dlon = lat2 - lat1, math.radians(b.lon - a.lon)
+    h = math.sin(dlat / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(dlon / 2) ** 2
+    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
+
+
 def confidence_of(
     place: Place,
     candidates: Sequence[Place],
@@ -230,20 +243,23 @@ def confidence_of(
     if place.kind in ("country", "continent"):
         return 0.97
     if place.kind == "admin1":
-        return 0.95 if in_region or anchored else 0.9
+        return 0.97 if in_region or anchored else 0.93
     if place.kind == "region":
-        return 0.9  # a named region (the Gulf, the Sahel): its name is its own
-    others = [p.population for p in candidates if p.geonameid != place.geonameid]
+        return 0.85  # a named region (the Gulf, the Sahel): its name is its own, its extent vague
+    # Only a namesake far away is another answer: Riyadh's own province is not.
+    others = [p.population for p in candidates if _km(p, place) > SAME_PLACE_KM]
     # How far the chosen namesake stands out: 1 alone, 0.5 against an equal one.
     lead = place.population / max(place.population + max(others, default=0), 1)
     if in_region:
         base = 0.9 + 0.05 * lead
     elif anchored:
-        base = 0.75 + 0.2 * lead
+        base = 0.8 + 0.15 * lead
     else:
-        base = 0.4 + 0.3 * lead
+        # Nothing else in the article places it: a town's name may be a word or a person, and
+        # the less known the town, the likelier that is (namesakes matter less than fame here).
+        base = 0.78 if place.population >= NOTABLE_POPULATION else 0.65
     if place.feature_code == "PPLC":
-        base += 0.05
+        base += 0.15  # a national capital is seldom anything else
     if is_minor(place) and not in_region:
         base -= 0.15
     return max(0.0, min(base, 1.0))
