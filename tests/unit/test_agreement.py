@@ -146,7 +146,11 @@ def test_added_entities_are_whole_tokens_but_mentions_stay_names() -> None:
         ("صور من مدينة الخليل", "الخليل", True),
         ("Liverpool won the game", "Liverpool", False),
         ("the Des Moines metro", "Des Moines", False),
-        ("Atlanta (AP) An aide", "Atlanta", False),  # a dateline is in capitals
+        ("Hanoi (VNA) – Vietnam always", "Hanoi", True),  # a dateline in ordinary case
+        ("the Atlanta (AP) report", "Atlanta", False),  # not where a dateline stands
+        ("Atlanta (and Miami) said", "Atlanta", False),  # no agency in the brackets
+        ("the English city of Salisbury, which", "Salisbury", True),
+        ("the mayor of Salisbury said", "Salisbury", False),
     ],
 )
 def test_place_cues(text: str, name: str, cued: bool) -> None:

@@ -432,11 +432,29 @@ def place_cue(text: str, start: int, end: int) -> bool:
     name = text[start:end]
     if name.isupper() and rules_en.is_dateline(text, start, end):
         return True
+    if (start == 0 or text[start - 1] == "\n") and _AGENCY_AFTER.match(text, end):
+        return True  # "Hanoi (VNA) –": a dateline in ordinary case, with the agency after it
     before = _WORD_BEFORE.search(text, max(0, start - 40), start)
     if before is None:
         return False
     key = normalize_token(before.group(1))
+    if key == "of":
+        # "the English city of Salisbury", "the town of Southold": the unit word before "of".
+        unit = _WORD_BEFORE.search(text, max(0, before.start() - 40), before.start())
+        return unit is not None and normalize_token(unit.group(1)) in _UNITS_BEFORE_OF
     return key in rules_en.CUES or key in rules_ar.CUES
+
+
+#: A news agency's bracketed capitals right after a name at the start of a line: (AP), (VNA).
+_AGENCY_AFTER = re.compile(r" ?\([A-Z][A-Za-z]*[A-Z]\)")
+
+#: Words that, followed by "of", announce a place's name.
+_UNITS_BEFORE_OF = frozenset(
+    {
+        *("city", "town", "village", "hamlet", "suburb", "port", "county", "province", "state"),
+        *("region", "district", "municipality", "borough", "parish", "capital", "island", "islands"),
+    }
+)
 
 
 def _hint(tokens: Tokens, i: int, width: int) -> Hint:

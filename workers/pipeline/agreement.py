@@ -54,7 +54,7 @@ from workers.ner.tokens import words
 from workers.records import Article, Entity, Location, Place, Span
 
 #: Kinds of place whose name is evidence enough against a PER/ORG/MISC reading of the same span.
-SELF_EVIDENT_KINDS = frozenset({"country", "continent", "region"})
+SELF_EVIDENT_KINDS = frozenset({"country", "continent", "region", "admin1"})
 
 #: The least per-token tag probability at which the tagger's reading of a name outweighs the
 #: gazetteer's: nine chances in ten.
