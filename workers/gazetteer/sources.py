@@ -235,6 +235,9 @@ class SourceData:
     #: Names of small places (under ``MIN_CITY_POPULATION``): candidates only where the article
     #: backs them (see :func:`is_minor`).
     minor_names: Sequence[tuple[str, int]] = ()
+    #: Arabic forms spelled out from GeoNames' romanisation where GeoNames has none (Al Khafjī ->
+    #: الخفجي): candidates only after a locative word (see ``Gazetteer.is_guessed``).
+    guessed_names: Sequence[tuple[str, int]] = ()
 
 
 def keep_alternate_name(name: str) -> bool:
@@ -519,4 +522,7 @@ def load_sources() -> SourceData:
         after_name=after_name,
         capitals=frozenset(capitals),
         minor_names=minor_names,
+        guessed_names=[
+            (form, int(gid)) for gid, form, *_ in _data_lines("arabic_forms.tsv") if int(gid) in places
+        ],
     )

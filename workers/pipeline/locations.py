@@ -370,6 +370,11 @@ def _division_named(text: str, mention: Mention) -> bool:
     span = mention.span
     if not is_arabic(span.text) or names_its_unit(span.text):
         return True
+    return _locative(text, span)
+
+
+def _locative(text: str, span: Span) -> bool:
+    """A locative word before the name, a locative proclitic on it, or a whole hashtag."""
     before = text[span.start - 1 : span.start]
     if before == "#":
         return True
@@ -425,10 +430,11 @@ class LocationStage:
             # not make Libya one of the article's countries when the rest of it is about Lebanon.
             anchors, sure, regions, votes = support.without(mention.span.text)
             candidates = mention.places
-            if any(p.kind == "admin2" for p in candidates) and not _division_named(
-                article.text_of(mention.span.field), mention
-            ):
+            text = article.text_of(mention.span.field)
+            if any(p.kind == "admin2" for p in candidates) and not _division_named(text, mention):
                 candidates = tuple(p for p in candidates if p.kind != "admin2")
+            if self.gazetteer.is_guessed(name_key(mention.span.text)) and not _locative(text, mention.span):
+                continue
             if not mention.backed:
                 big = tuple(p for p in candidates if not _minor_in(p, mention))
                 # Divisions several names point to back a town as one that is named does
