@@ -438,3 +438,21 @@ def test_an_arabic_form_spelled_out_from_the_romanisation_needs_a_locative_word(
         found = stage.tag(Article("k", body))
         assert [(loc.place.name, loc.place.country_code) for loc in found] == [("Al Khafjī", "SA")], body
     assert stage.tag(Article("k", "الخفجي وصل أمس")) == ()
+
+
+def test_a_country_glued_to_a_word_in_a_hashtag_backs_a_town(stage: LocationStage) -> None:
+    from workers.pipeline.locations import hashtag_context
+
+    gazetteer = Gazetteer.load()
+    assert [name for name, _ in hashtag_context("#Italyearthquake #prayfornepal", gazetteer)] == [
+        "#Italy",
+        "#nepal",
+    ]
+    assert hashtag_context("#breakingnews #earthquake", gazetteer) == []
+    found = stage.tag(Article("a", "A bridge is damaged after the #Italyearthquake in #Amatrice"))
+    assert [(loc.place.name, loc.place.country_code) for loc in found] == [("Amatrice", "IT")]
+
+
+def test_a_dissolved_country_is_its_successor(stage: LocationStage) -> None:
+    found = stage.tag(Article("s", "a nerve agent developed by the Soviet Union in the 1970s"))
+    assert [loc.place.country_code for loc in found] == ["RU"]

@@ -281,6 +281,9 @@ def hashtag_context(text: str, gazetteer: Gazetteer) -> list[tuple[str, tuple[Pl
         return found
     for match in HASHTAG_RE.finditer(text):
         parts = _HASHTAG_PART.findall(match.group()[1:])
+        if len(parts) == 1 and parts[0].isascii() and len(parts[0]) >= _MIN_GLUED:
+            # #Italyearthquake, #nepalquake: a country glued in front of (or after) a word.
+            parts = _glued_ends(parts[0], gazetteer)
         if len(parts) < 2:
             continue  # a one-name hashtag is a mention of its own
         for part in parts:
@@ -288,6 +291,19 @@ def hashtag_context(text: str, gazetteer: Gazetteer) -> list[tuple[str, tuple[Pl
             if places:
                 found.append((f"#{part}", places))
     return found
+
+
+#: Shortest glued hashtag worth splitting, and shortest name and rest it is split into.
+_MIN_GLUED, _MIN_GLUED_NAME, _MIN_GLUED_REST = 8, 4, 3
+
+
+def _glued_ends(word: str, gazetteer: Gazetteer) -> list[str]:
+    """``[name, rest]`` when ``word`` begins or ends with a country's or division's name."""
+    for cut in range(len(word) - _MIN_GLUED_REST, _MIN_GLUED_NAME - 1, -1):
+        for name, rest in ((word[:cut], word[cut:]), (word[-cut:], word[:-cut])):
+            if any(p.kind in ("country", "admin1") for p in gazetteer.lookup(name_key(name))):
+                return [name, rest]
+    return [word]
 
 
 class Support:
