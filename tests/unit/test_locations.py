@@ -456,3 +456,15 @@ def test_a_country_glued_to_a_word_in_a_hashtag_backs_a_town(stage: LocationStag
 def test_a_dissolved_country_is_its_successor(stage: LocationStage) -> None:
     found = stage.tag(Article("s", "a nerve agent developed by the Soviet Union in the 1970s"))
     assert [loc.place.country_code for loc in found] == ["RU"]
+
+
+def test_a_title_case_state_code_counts_only_where_it_ends_the_clause(stage: LocationStage) -> None:
+    found = stage.tag(Article("p", "They lost everything in the Camp Fire in Paradise,Ca"))
+    assert [(loc.place.name, loc.place.admin1) for loc in found] == [("Paradise", "CA"), ("California", "CA")]
+    assert [loc.place.name for loc in stage.tag(Article("p", "We met in Dallas, Oh my god"))] == ["Dallas"]
+
+
+def test_a_state_code_hashtag_is_the_state_unless_it_spells_a_word(stage: LocationStage) -> None:
+    found = stage.tag(Article("t", "Dangerous flooding continues to threaten #TX communities"))
+    assert [(loc.place.name, loc.mentions[0].text) for loc in found] == [("Texas", "TX")]
+    assert stage.tag(Article("t", "stay safe #OK")) == ()

@@ -59,6 +59,15 @@ def match_hashtag(scan: Scan, first: int, last: int) -> Hit | None:
             # capitalised given name or word (#Harvey, the storm) as often a person or a thing:
             # notable places only, as the person rule keeps them in running text.
             places = tuple(p for p in places if gazetteer.is_notable(p))
+    if (
+        not places
+        and len(parts) == 1
+        and len(parts[0]) == 2
+        and parts[0].isupper()
+        and parts[0] not in _WORDLIKE_CODES
+    ):
+        # #TX, #NC: social media tags a US state by its postal code.
+        places = gazetteer.lookup_after_name(key)
     if not places and len(parts) == 1 and is_arabic(parts[0]):
         # #والكويت, #بالكويت: the proclitic is glued inside the hashtag, the name is whole.
         for variant in rules_ar.readings(parts[0])[1:]:
@@ -74,3 +83,13 @@ def match_hashtag(scan: Scan, first: int, last: int) -> Hit | None:
     if len(parts) == 1 and is_arabic(parts[0]) and keys[0] in rules_ar.COMMON:
         return None  # #سيول is the floods, #براك a person
     return Hit(last - first, stripped, key, places, weak=False)
+
+
+#: Postal codes that, as a hashtag, are more often a word or another abbreviation (#IN, #OK,
+#: #ME, #MD for doctors, #MS for multiple sclerosis) than the state.
+_WORDLIKE_CODES = frozenset(
+    {
+        *("IN", "OR", "ME", "OK", "HI", "OH", "AL", "LA", "PA", "MA", "DE", "CO", "ID", "AS"),
+        *("AR", "MO", "NE", "GA", "MD", "MS", "MT", "ND", "SD", "PR", "GU", "VI", "MP"),
+    }
+)

@@ -287,8 +287,8 @@ class Matcher:
         if flag & _AFTER:
             word = tokens.texts[i]
             end = tokens.bounds[2 * i + 1]
-            if text[end : end + 1] == "." or (len(word) == 2 and word.isupper()):
-                return True
+            if text[end : end + 1] == "." or len(word) == 2:
+                return True  # two capitals, or a tweet's "Paradise,Ca" (rules_en.after_name)
         if flag & _WIDEN:
             nxt = i + 1
             if nxt >= tokens.count or nxt in scan.in_hashtag:

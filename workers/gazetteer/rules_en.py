@@ -165,7 +165,15 @@ def after_name(scan: Scan, i: int, last_end: int) -> Qualifier | None:
             return Qualifier(width, end + 1, places)
         if letters.isupper() and len(letters) == 2 and (before.end == last_end or after_cue):
             return Qualifier(width, end, places)
+        if len(letters) == 2 and before.end == last_end and _CLAUSE_END.match(text, end):
+            # Social media writes the code in title case ("Paradise,Ca"): only where it ends
+            # the clause, since Me, Oh, In and Or are words before anything else.
+            return Qualifier(width, end, places)
     return None
+
+
+#: The end of a clause after a word: the text's end, or punctuation, a line break, a hashtag.
+_CLAUSE_END = re.compile(r"[ \t]?(?:$|[.!?;:)\n#@]|\s*https?://)")
 
 
 # --- context rules (see matcher.CONTEXT_RULES): None when the rule has nothing to say ----------
