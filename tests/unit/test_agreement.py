@@ -147,6 +147,7 @@ def test_added_entities_are_whole_tokens_but_mentions_stay_names() -> None:
         ("Liverpool won the game", "Liverpool", False),
         ("the Des Moines metro", "Des Moines", False),
         ("Hanoi (VNA) – Vietnam always", "Hanoi", True),  # a dateline in ordinary case
+        ("damaged after the #Italyearthquake in #Amatrice", "Amatrice", True),
         ("the Atlanta (AP) report", "Atlanta", False),  # not where a dateline stands
         ("Atlanta (and Miami) said", "Atlanta", False),  # no agency in the brackets
         ("the English city of Salisbury, which", "Salisbury", True),

@@ -468,3 +468,20 @@ def test_a_state_code_hashtag_is_the_state_unless_it_spells_a_word(stage: Locati
     found = stage.tag(Article("t", "Dangerous flooding continues to threaten #TX communities"))
     assert [(loc.place.name, loc.mentions[0].text) for loc in found] == [("Texas", "TX")]
     assert stage.tag(Article("t", "stay safe #OK")) == ()
+
+
+def test_the_kingdom_is_the_one_kingdom_the_article_names(stage: LocationStage) -> None:
+    body = "وصل الوزير إلى السعودية وقال إن المملكة تدعم الحل"
+    found = stage.tag(Article("k", body))
+    assert [(loc.place.country_code, [m.text for m in loc.mentions]) for loc in found] == [
+        ("SA", ["السعودية", "المملكة"])
+    ]
+    # Two kingdoms, or none named: the word stays a word.
+    assert stage.tag(Article("k", "أمطار في المملكة اليوم")) == ()
+    two = stage.tag(Article("k", "Saudi Arabia and Jordan met; the Kingdom said"))
+    assert [m.text for loc in two for m in loc.mentions] == ["Saudi Arabia", "Jordan"]
+    # A name the gazetteer knows is not read again as an anaphor.
+    uk = stage.tag(Article("k", "المملكة المتحدة والسعودية"))
+    assert [loc.place.country_code for loc in uk] == ["GB", "SA"]
+    iran = stage.tag(Article("k", "Iran says the Islamic Republic will export more."))
+    assert [m.text for m in iran[0].mentions] == ["Iran", "Islamic Republic"]

@@ -434,6 +434,8 @@ def place_cue(text: str, start: int, end: int) -> bool:
         return True
     if (start == 0 or text[start - 1] == "\n") and _AGENCY_AFTER.match(text, end):
         return True  # "Hanoi (VNA) –": a dateline in ordinary case, with the agency after it
+    if text[start - 1 : start] == "#":
+        start -= 1  # "in #Amatrice": the locative word stands before the hashtag
     before = _WORD_BEFORE.search(text, max(0, start - 40), start)
     if before is None:
         return False

@@ -13,6 +13,7 @@ Nothing here normalises or indexes; :mod:`workers.gazetteer.index` does that.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import logging
 import re
@@ -288,6 +289,12 @@ def _data_lines(name: str) -> Iterator[list[str]]:
     for line in text.splitlines():
         if line and not line.startswith("#"):
             yield line.split("\t")
+
+
+@functools.cache
+def load_official_names() -> dict[str, str]:
+    """ISO code -> official English name of each country (Kingdom of Saudi Arabia)."""
+    return {cols[0]: cols[9] for cols in _data_lines("countries.tsv") if len(cols) > 9 and cols[9]}
 
 
 def load_calendar_words() -> frozenset[str]:

@@ -21,7 +21,13 @@ from importlib.metadata import version
 from workers.gazetteer import Gazetteer
 from workers.gazetteer.matcher import Hint, Matcher, Mention, place_cue
 from workers.gazetteer.normalize import HASHTAG_RE, is_arabic, name_key
-from workers.gazetteer.sources import MIN_CITY_POPULATION, NOTABLE_POPULATION, is_minor, names_its_unit
+from workers.gazetteer.sources import (
+    MIN_CITY_POPULATION,
+    NOTABLE_POPULATION,
+    is_minor,
+    load_official_names,
+    names_its_unit,
+)
 from workers.pipeline.agreement import entity_index, place_stands, span_index
 from workers.records import Article, Entity, Location, Place, PlaceKind, Span, TextField
 
@@ -306,6 +312,28 @@ def _glued_ends(word: str, gazetteer: Gazetteer) -> list[str]:
     return [word]
 
 
+#: Words by which news refers back to a country of that kind, and the word of its official name.
+_ANAPHOR_UNITS = {
+    "Kingdom": "Kingdom",
+    "Islamic Republic": "Islamic Republic",
+    "Sultanate": "Sultanate",
+    "Emirate": "Emirate",
+    "Principality": "Principality",
+    "Grand Duchy": "Grand Duchy",
+    "مملكة": "Kingdom",
+    "سلطنة": "Sultanate",
+    "جمهورية الإسلامية": "Islamic Republic",
+}
+# English after "the" and capitalised; Arabic with its article, perhaps after و/ف and ب/ل
+# (للمملكة drops the alef). Not followed by a name: "the Kingdom of Saudi Arabia", المملكة
+# المتحدة are names the gazetteer finds itself, and those spans are skipped.
+_ANAPHOR = re.compile(
+    r"\bthe (?P<en>Kingdom|Islamic Republic|Sultanate|Emirate|Principality|Grand Duchy)\b(?! of)"
+    r"|(?<![\w\u0600-\u06ff])[وف]?(?:(?:ب|ل)?(?P<ar>ال(?:مملكة|سلطنة|جمهورية الإسلامية))"
+    r"|ل(?P<lil>ل(?:مملكة|سلطنة|جمهورية الإسلامية)))(?![\w\u0600-\u06ff])"
+)
+
+
 class Support:
     """The countries and divisions an article's names vouch for, counted by distinct name.
 
@@ -416,6 +444,7 @@ class LocationStage:
     def __init__(self, gazetteer: Gazetteer) -> None:
         self.gazetteer = gazetteer
         self.matcher = Matcher(gazetteer)
+        self._officials = load_official_names()
 
     def tag(self, article: Article, entities: Sequence[Entity] = ()) -> tuple[Location, ...]:
         """Places named in the title and body, in reading order (title first), mentions grouped.
@@ -431,6 +460,11 @@ class LocationStage:
                 found = self._with_entities(text, field, found, entities)
                 by_field[field] = _qualified(text, found)
         mentions = [m for field in FIELDS for m in by_field.get(field, [])]
+        anaphors = self._anaphors(article, mentions)
+        if anaphors:
+            mentions = sorted(
+                [*mentions, *anaphors], key=lambda m: (FIELDS.index(m.span.field), m.span.start)
+            )
 
         named = [
             (m.span.text, tuple(p for p in m.places if not _minor_in(p, m))) for m in mentions if not m.weak
@@ -488,6 +522,30 @@ class LocationStage:
         return tuple(
             Location(place, tuple(spans), round(best[0], 3)) for place, spans, best in grouped.values()
         )
+
+    def _anaphors(self, article: Article, mentions: Sequence[Mention]) -> list[Mention]:
+        """ "the Kingdom", "the Islamic Republic", المملكة: the one country the article names whose
+        official name has that word (Kingdom of Saudi Arabia), where it names exactly one."""
+        countries = {p.country_code: p for m in mentions for p in m.places if p.kind == "country"}
+        if not countries:
+            return []
+        found: list[Mention] = []
+        for field in FIELDS:
+            text = article.text_of(field)
+            if not text:
+                continue
+            taken = span_index(m.span for m in mentions if m.span.field == field)
+            for match in _ANAPHOR.finditer(text):
+                group = next(g for g in ("en", "ar", "lil") if match.group(g))
+                start, end = match.span(group)
+                word = text[start:end]
+                # The key without the article: المملكة -> مملكة; the span of للمملكة holds لمملكة.
+                unit = _ANAPHOR_UNITS[{"en": word, "ar": word[2:], "lil": word[1:]}[group]]
+                fits = [p for code, p in countries.items() if unit in self._officials.get(code or "", "")]
+                span = Span(word, start, end, field)
+                if len(fits) == 1 and not taken.overlaps(span):
+                    found.append(Mention(span, (fits[0],)))
+        return found
 
     def _with_entities(
         self, text: str, field: TextField, mentions: list[Mention], entities: Sequence[Entity]
