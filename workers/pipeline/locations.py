@@ -324,6 +324,7 @@ _ANAPHOR_UNITS = {
     "سلطنة": "Sultanate",
     "جمهورية الإسلامية": "Islamic Republic",
 }
+_ANAPHOR_KINDS = frozenset(_ANAPHOR_UNITS.values())
 # English after "the" and capitalised; Arabic with its article, perhaps after و/ف and ب/ل
 # (للمملكة drops the alef). Not followed by a name: "the Kingdom of Saudi Arabia", المملكة
 # المتحدة are names the gazetteer finds itself, and those spans are skipped.
@@ -334,6 +335,10 @@ _ANAPHOR = re.compile(
 )
 
 
+#: What the rest of an article vouches for (see :meth:`Support.without`).
+Evidence = tuple[frozenset[str], frozenset[str], frozenset[Region], Mapping[Region, float]]
+
+
 class Support:
     """The countries and divisions an article's names vouch for, counted by distinct name.
 
@@ -342,7 +347,7 @@ class Support:
     one name can be read in the light of the rest of the article and never of itself.
     """
 
-    __slots__ = ("_anchors", "_by_name", "_regions", "_spread", "_sure", "_votes")
+    __slots__ = ("_anchors", "_by_name", "_memo", "_regions", "_spread", "_sure", "_votes")
 
     def __init__(self, named: Iterable[tuple[str, Sequence[Place]]]) -> None:
         by_name: dict[str, tuple[frozenset[str], frozenset[str], frozenset[Region]]] = {}
@@ -373,30 +378,27 @@ class Support:
         for shares in spread.values():
             votes.update(shares)
         self._votes = votes
+        self._memo: dict[str, Evidence] = {}
 
-    def without(
-        self, text: str
-    ) -> tuple[frozenset[str], frozenset[str], frozenset[Region], Mapping[Region, float]]:
+    def without(self, text: str) -> Evidence:
         """(anchors, sure anchors, regions, votes per division) from every name but ``text``."""
         name = text.casefold()
+        known = self._memo.get(name)
+        if known is not None:
+            return known  # a name the article repeats: the same evidence
         own_anchors, own_sure, own_regions = self._by_name.get(name, (frozenset(), frozenset(), frozenset()))
-        anchors = self._anchors.copy()
-        anchors.subtract(own_anchors)
-        sure = self._sure.copy()
-        sure.subtract(own_sure)
-        regions = self._regions.copy()
-        regions.subtract(own_regions)
-        votes = self._votes
         own_votes = self._spread.get(name)
+        votes: Mapping[Region, float] = self._votes
         if own_votes:
-            votes = votes.copy()
-            votes.subtract(own_votes)
-        return (
-            frozenset(code for code, n in anchors.items() if n > 0),
-            frozenset(code for code, n in sure.items() if n > 0),
-            frozenset(region for region, n in regions.items() if n > 0),
+            votes = {region: n - own_votes.get(region, 0.0) for region, n in self._votes.items()}
+        found = (
+            frozenset(code for code, n in self._anchors.items() if n > (code in own_anchors)),
+            frozenset(code for code, n in self._sure.items() if n > (code in own_sure)),
+            frozenset(region for region, n in self._regions.items() if n > (region in own_regions)),
             votes,
         )
+        self._memo[name] = found
+        return found
 
 
 #: Proclitics that glue "in", "to" or "for" onto a name: بالجهراء "in al-Jahra".
@@ -527,8 +529,9 @@ class LocationStage:
         """ "the Kingdom", "the Islamic Republic", المملكة: the one country the article names whose
         official name has that word (Kingdom of Saudi Arabia), where it names exactly one."""
         countries = {p.country_code: p for m in mentions for p in m.places if p.kind == "country"}
-        if not countries:
-            return []
+        officials = [self._officials.get(code or "", "") for code in countries]
+        if not any(unit in official for official in officials for unit in _ANAPHOR_KINDS):
+            return []  # no kingdom, sultanate or Islamic republic named: nothing to refer back to
         found: list[Mention] = []
         for field in FIELDS:
             text = article.text_of(field)
