@@ -71,8 +71,15 @@ def render_dead_letter(key: bytes | None, value: bytes, headers: dict[str, bytes
 
 
 async def watch(
-    kafka: KafkaSettings, topics: TopicSettings, expected: int, deadline: float, forever: bool
+    kafka: KafkaSettings,
+    topics: TopicSettings,
+    expected: int,
+    deadline: float,
+    forever: bool,
+    worker: subprocess.Popen[bytes] | None = None,
 ) -> int:
+    """Print events and dead letters as they come; stop after ``expected`` (unless ``forever``),
+    at ``deadline``, or as soon as the ``worker`` process has exited (nothing more will come)."""
     consumer = AIOKafkaConsumer(
         topics.output_topic,
         topics.dlq_topic,
@@ -85,6 +92,8 @@ async def watch(
     try:
         while forever or seen < expected:
             if not forever and time.monotonic() > deadline:
+                break
+            if worker is not None and worker.poll() is not None:
                 break
             batch = await consumer.getmany(timeout_ms=500)
             for tp, records in batch.items():
@@ -133,15 +142,31 @@ def run_demo(
         base = f"http://127.0.0.1:{metrics_port}"
         click.echo(f"worker pid {proc.pid}; {base}/metrics, {base}/healthz, {base}/readyz")
         code = 0
+        # The worker runs in its own session (Ctrl-C reaches only the demo, which stops it in
+        # order): a SIGTERM to the demo must stop it the same way, not orphan it.
+        previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
         try:
             with source.open("rb") as fh:
                 records = list(jsonl_records(fh))
             asyncio.run(produce_records(kafka, topics.input_topic, records, progress=False))
             click.echo(f"published {len(records)} articles to {topics.input_topic}; waiting for results...\n")
             seen = asyncio.run(
-                watch(kafka, topics, len(records), time.monotonic() + timeout, forever=not exit_when_done)
+                watch(
+                    kafka,
+                    topics,
+                    len(records),
+                    time.monotonic() + timeout,
+                    forever=not exit_when_done,
+                    worker=proc,
+                )
             )
-            if seen < len(records):
+            if proc.poll() is not None:
+                click.echo(
+                    f"the worker exited with code {proc.returncode}; its log ({worker_log}):", err=True
+                )
+                click.echo(worker_log.read_text()[-3000:], err=True)
+                code = 1
+            elif seen < len(records):
                 click.echo(f"only {seen} of {len(records)} articles came out within {timeout:.0f}s", err=True)
                 click.echo(worker_log.read_text()[-3000:], err=True)
                 code = 1
@@ -157,4 +182,9 @@ def run_demo(
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+            signal.signal(signal.SIGTERM, previous)
         return code
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)

@@ -90,6 +90,21 @@ def test_demo_prints_enriched_events_and_dead_letters() -> None:
     assert "all 7 articles processed" in out
 
 
+def test_demo_stops_with_the_worker_s_log_when_the_worker_cannot_start() -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        started = time.monotonic()
+        result = khabar("demo", "--metrics-port", str(port), "--timeout", "600", timeout=300)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "the worker exited with code" in result.stderr
+    assert "Address already in use" in result.stderr
+    assert time.monotonic() - started < 240  # it did not wait for the 600 s timeout
+
+
 def test_worker_gives_up_on_an_unreachable_broker_with_its_exit_code() -> None:
     secret = "never-in-a-log-line"
     result = khabar(
