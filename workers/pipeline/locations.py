@@ -14,9 +14,10 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from importlib.metadata import version
+from typing import TypeVar
 
 from workers.gazetteer import Gazetteer
 from workers.gazetteer.matcher import Hint, Matcher, Mention, place_cue
@@ -335,8 +336,10 @@ _ANAPHOR = re.compile(
 )
 
 
+T = TypeVar("T")
+
 #: What the rest of an article vouches for (see :meth:`Support.without`).
-Evidence = tuple[frozenset[str], frozenset[str], frozenset[Region], Mapping[Region, float]]
+Evidence = tuple[frozenset[str], frozenset[str], frozenset[Region], Mapping[Region, float], frozenset[Region]]
 
 
 class Support:
@@ -347,7 +350,7 @@ class Support:
     one name can be read in the light of the rest of the article and never of itself.
     """
 
-    __slots__ = ("_anchors", "_by_name", "_memo", "_regions", "_spread", "_sure", "_votes")
+    __slots__ = ("_anchors", "_by_name", "_memo", "_regions", "_spread", "_sure", "_voted", "_votes")
 
     def __init__(self, named: Iterable[tuple[str, Sequence[Place]]]) -> None:
         by_name: dict[str, tuple[frozenset[str], frozenset[str], frozenset[Region]]] = {}
@@ -378,10 +381,13 @@ class Support:
         for shares in spread.values():
             votes.update(shares)
         self._votes = votes
+        self._voted = frozenset(region for region, n in votes.items() if n >= 1.0)
         self._memo: dict[str, Evidence] = {}
 
     def without(self, text: str) -> Evidence:
-        """(anchors, sure anchors, regions, votes per division) from every name but ``text``."""
+        """(anchors, sure anchors, regions, votes per division, divisions with a whole vote) from
+        every name but ``text``: set differences over what ``text`` itself gave, so that an
+        article with many names costs what its names do, not their square."""
         name = text.casefold()
         known = self._memo.get(name)
         if known is not None:
@@ -389,16 +395,43 @@ class Support:
         own_anchors, own_sure, own_regions = self._by_name.get(name, (frozenset(), frozenset(), frozenset()))
         own_votes = self._spread.get(name)
         votes: Mapping[Region, float] = self._votes
+        voted = self._voted
         if own_votes:
-            votes = {region: n - own_votes.get(region, 0.0) for region, n in self._votes.items()}
+            votes = _VotesWithout(self._votes, own_votes)
+            voted = voted - {r for r in own_votes if r in voted and votes[r] < 1.0}
         found = (
-            frozenset(code for code, n in self._anchors.items() if n > (code in own_anchors)),
-            frozenset(code for code, n in self._sure.items() if n > (code in own_sure)),
-            frozenset(region for region, n in self._regions.items() if n > (region in own_regions)),
+            _without(self._anchors, own_anchors),
+            _without(self._sure, own_sure),
+            _without(self._regions, own_regions),
             votes,
+            voted,
         )
         self._memo[name] = found
         return found
+
+
+class _VotesWithout(Mapping[Region, float]):
+    """Votes per division less one name's own share (computed on look-up)."""
+
+    __slots__ = ("_own", "_total")
+
+    def __init__(self, total: Mapping[Region, float], own: Mapping[Region, float]) -> None:
+        self._total = total
+        self._own = own
+
+    def __getitem__(self, region: Region) -> float:
+        return self._total[region] - self._own.get(region, 0.0)
+
+    def __iter__(self) -> Iterator[Region]:
+        return iter(self._total)
+
+    def __len__(self) -> int:
+        return len(self._total)
+
+
+def _without(counts: Counter[T], own: frozenset[T]) -> frozenset[T]:
+    """The keys of ``counts`` that some name besides the one that gave ``own`` gave too."""
+    return frozenset(counts.keys() - {key for key in own if counts[key] <= 1})
 
 
 #: Proclitics that glue "in", "to" or "for" onto a name: بالجهراء "in al-Jahra".
@@ -480,7 +513,7 @@ class LocationStage:
         for mention in mentions:
             # A name never vouches for itself: طرابلس (Tripoli, Libya's biggest namesake) must
             # not make Libya one of the article's countries when the rest of it is about Lebanon.
-            anchors, sure, regions, votes = support.without(mention.span.text)
+            anchors, sure, regions, votes, voted = support.without(mention.span.text)
             candidates = mention.places
             text = article.text_of(mention.span.field)
             if any(p.kind == "admin2" for p in candidates) and not _division_named(text, mention):
@@ -491,7 +524,7 @@ class LocationStage:
                 big = tuple(p for p in candidates if not _minor_in(p, mention))
                 # Divisions several names point to back a town as one that is named does
                 # ("Victoria, Corpus Christi and Rockport": Texas).
-                backing = regions | {region for region, n in votes.items() if n >= 1.0}
+                backing = regions | voted
                 if mention.weak:
                     big = _backed(big, anchors, backing, mention.span)
                 small = _backed(
