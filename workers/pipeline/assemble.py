@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -84,13 +85,14 @@ def focus_of(locations: Sequence[Location]) -> dict[str, Any] | None:
     return {"name": p.name, "geonameid": p.geonameid, "country_code": p.country_code}
 
 
-def _contains(region: Place, city: Place) -> bool:
-    """Whether ``city`` lies in the admin1/admin2 division ``region`` (by GeoNames codes)."""
-    if region.admin1 is None or (city.country_code, city.admin1) != (region.country_code, region.admin1):
-        return False
+def _division_key(region: Place) -> tuple[str | None, ...]:
+    """The key its cities' mentions are summed under: (country, admin1[, admin2]); a division
+    without the codes its cities would need to match gets a key no city has."""
+    if region.admin1 is None or (region.kind == "admin2" and region.admin2 is None):
+        return (None, None, None, None)
     if region.kind == "admin2":
-        return region.admin2 is not None and city.admin2 == region.admin2
-    return True
+        return (region.country_code, region.admin1, region.admin2)
+    return (region.country_code, region.admin1)
 
 
 def _central(scored: list[tuple[int, int, Place]]) -> list[dict[str, Any]]:
@@ -130,18 +132,23 @@ def focus_levels(locations: Sequence[Location]) -> dict[str, list[dict[str, Any]
     place named once a focus too, which is the passing mention the cut is there to drop. With
     the top named once every place named once is kept: there is nothing to prefer one by.
     """
-    places = [(i, loc.place, len(loc.mentions)) for i, loc in enumerate(locations)]
-    located = [(i, p, n) for i, p, n in places if p.country_code is not None]
-    countries = [
-        (n + sum(m for _, q, m in located if q.kind != "country" and q.country_code == p.country_code), i, p)
-        for i, p, n in located
-        if p.kind == "country"
+    located = [
+        (i, loc.place, len(loc.mentions))
+        for i, loc in enumerate(locations)
+        if loc.place.country_code is not None
     ]
-    regions = [
-        (n + sum(m for _, q, m in located if q.kind == "city" and _contains(p, q)), i, p)
-        for i, p, n in located
-        if p.kind in ("admin1", "admin2")
-    ]
+    # Mentions of the places inside each country and division, summed in one pass (an article
+    # can name thousands of places, and a sum per division over all of them would be quadratic).
+    inside: Counter[tuple[str | None, ...]] = Counter()
+    for _, q, m in located:
+        if q.kind != "country":
+            inside[(q.country_code,)] += m
+        if q.kind == "city" and q.admin1 is not None:
+            inside[(q.country_code, q.admin1)] += m
+            if q.admin2 is not None:
+                inside[(q.country_code, q.admin1, q.admin2)] += m
+    countries = [(n + inside[(p.country_code,)], i, p) for i, p, n in located if p.kind == "country"]
+    regions = [(n + inside[_division_key(p)], i, p) for i, p, n in located if p.kind in ("admin1", "admin2")]
     cities = [(n, i, p) for i, p, n in located if p.kind == "city"]
     return {"cities": _central(cities), "regions": _central(regions), "countries": _central(countries)}
 

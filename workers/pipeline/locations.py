@@ -22,6 +22,7 @@ from typing import TypeVar
 from workers.gazetteer import Gazetteer
 from workers.gazetteer.matcher import Hint, Matcher, Mention, place_cue
 from workers.gazetteer.normalize import HASHTAG_RE, is_arabic, name_key
+from workers.gazetteer.scan import camel_parts
 from workers.gazetteer.sources import (
     MIN_CITY_POPULATION,
     NOTABLE_POPULATION,
@@ -120,10 +121,11 @@ def disambiguate(
     floor = biggest * MIN_ANCHORED_SHARE
     in_region = [p for p in pool if (p.country_code, p.admin1) in regions and p.population >= floor]
     if not in_region and support:
-        voted = [p for p in pool if support.get((p.country_code or "", p.admin1 or ""), 0.0) >= 1.0]
+        votes = {p.geonameid: support.get((p.country_code or "", p.admin1 or ""), 0.0) for p in pool}
+        voted = [p for p in pool if votes[p.geonameid] >= 1.0]
         if voted:
-            top_vote = max(support[(p.country_code or "", p.admin1 or "")] for p in voted)
-            in_region = [p for p in voted if support[(p.country_code or "", p.admin1 or "")] == top_vote]
+            top_vote = max(votes[p.geonameid] for p in voted)
+            in_region = [p for p in voted if votes[p.geonameid] == top_vote]
     # A country vouches for a small town only where no bigger namesake stands: Doha in a story
     # about Gaza is still Qatar's capital, not ad-Dawha near Bethlehem.
     anchored = in_region or [
@@ -272,8 +274,9 @@ def confidence_of(
     return max(0.0, min(base, 1.0))
 
 
-# CamelCase parts of a hashtag (#ItalyEarthquake) and the words of a snake_case one.
-_HASHTAG_PART = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[^\W\d_A-Za-z]+")
+# What joins the words of a snake_case hashtag, or ends one with a year (#KeralaFloods2018);
+# CamelCase words (#ItalyEarthquake) are split as the matcher splits them (scan.camel_parts).
+_HASHTAG_JOINS = re.compile(r"[_\d]+")
 
 
 def hashtag_context(text: str, gazetteer: Gazetteer) -> list[tuple[str, tuple[Place, ...]]]:
@@ -287,7 +290,9 @@ def hashtag_context(text: str, gazetteer: Gazetteer) -> list[tuple[str, tuple[Pl
     if "#" not in text:
         return found
     for match in HASHTAG_RE.finditer(text):
-        parts = _HASHTAG_PART.findall(match.group()[1:])
+        parts = [
+            part for chunk in _HASHTAG_JOINS.split(match.group()[1:]) if chunk for part in camel_parts(chunk)
+        ]
         if len(parts) == 1 and parts[0].isascii() and len(parts[0]) >= _MIN_GLUED:
             # #Italyearthquake, #nepalquake: a country glued in front of (or after) a word.
             parts = _glued_ends(parts[0], gazetteer)
@@ -438,7 +443,7 @@ def _without(counts: Counter[T], own: frozenset[T]) -> frozenset[T]:
 _LOCATIVE_PROCLITICS = frozenset("بل")
 
 
-def _division_named(text: str, mention: Mention) -> bool:
+def _division_named(text: str, mention: Mention, unit_named: bool) -> bool:
     """Whether a county or district reading of an Arabic mention may stand.
 
     Arabic has no capitals to tell a name from a word, and many districts are named with
@@ -447,7 +452,7 @@ def _division_named(text: str, mention: Mention) -> bool:
     locative proclitic glued on (بالجهراء), or as a whole hashtag (#خيطان).
     """
     span = mention.span
-    if not is_arabic(span.text) or names_its_unit(span.text):
+    if unit_named or not is_arabic(span.text):
         return True
     return _locative(text, span)
 
@@ -463,9 +468,10 @@ def _locative(text: str, span: Span) -> bool:
     return place_cue(text, span.start, span.end)
 
 
-def _minor_in(place: Place, mention: Mention) -> bool:
-    """A small town or a county, unless the mention's words say it is a division."""
-    return is_minor(place) and not (place.kind == "admin2" and names_its_unit(mention.span.text))
+def _minor_in(place: Place, unit_named: bool) -> bool:
+    """A small town or a county, unless the mention's words say it is a division
+    (``unit_named``: :func:`names_its_unit` of the mention's text)."""
+    return is_minor(place) and not (unit_named and place.kind == "admin2")
 
 
 class LocationStage:
@@ -501,8 +507,11 @@ class LocationStage:
                 [*mentions, *anaphors], key=lambda m: (FIELDS.index(m.span.field), m.span.start)
             )
 
+        unit_named = {m.span.text: names_its_unit(m.span.text) for m in mentions}
         named = [
-            (m.span.text, tuple(p for p in m.places if not _minor_in(p, m))) for m in mentions if not m.weak
+            (m.span.text, tuple(p for p in m.places if not _minor_in(p, unit_named[m.span.text])))
+            for m in mentions
+            if not m.weak
         ]
         for field in FIELDS:
             named.extend(hashtag_context(article.text_of(field), self.gazetteer))
@@ -516,19 +525,20 @@ class LocationStage:
             anchors, sure, regions, votes, voted = support.without(mention.span.text)
             candidates = mention.places
             text = article.text_of(mention.span.field)
-            if any(p.kind == "admin2" for p in candidates) and not _division_named(text, mention):
+            unit = unit_named[mention.span.text]
+            if any(p.kind == "admin2" for p in candidates) and not _division_named(text, mention, unit):
                 candidates = tuple(p for p in candidates if p.kind != "admin2")
             if self.gazetteer.is_guessed(name_key(mention.span.text)) and not _locative(text, mention.span):
                 continue
             if not mention.backed:
-                big = tuple(p for p in candidates if not _minor_in(p, mention))
+                big = tuple(p for p in candidates if not _minor_in(p, unit))
                 # Divisions several names point to back a town as one that is named does
                 # ("Victoria, Corpus Christi and Rockport": Texas).
                 backing = regions | voted
                 if mention.weak:
                     big = _backed(big, anchors, backing, mention.span)
                 small = _backed(
-                    tuple(p for p in candidates if _minor_in(p, mention)), anchors, backing, mention.span
+                    tuple(p for p in candidates if _minor_in(p, unit)), anchors, backing, mention.span
                 )
                 candidates = big + small
             if not candidates:
