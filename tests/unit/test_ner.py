@@ -140,6 +140,27 @@ def test_concurrent_callers_share_one_pipeline(tagger: StanzaEntityTagger) -> No
     assert tagger.pipeline("ar") is StanzaEntityTagger(["ar"]).pipeline("ar")
 
 
+def test_loading_a_model_leaves_torch_dynamo_and_sympy_unimported() -> None:
+    """Stanza's trainer would build an optimizer, which imports torch._dynamo and sympy (80 MB
+    per worker); loading for inference must not, and must not leave the patch behind."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, stanza.models.common.utils as u; from workers.ner.tagger import StanzaEntityTagger\n"
+        "from workers.records import Article, LanguageTag\n"
+        "before = u.get_optimizer\n"
+        "t = StanzaEntityTagger(['en']); t.warm_up()\n"
+        "body = 'The minister flew to Paris on Friday.'\n"
+        "found = t.tag(Article(id='x', body=body), LanguageTag('en', 1.0))\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'sympy'}), 'torch._dynamo' in sys.modules,"
+        " u.get_optimizer is before, [e.label for e in found])\n"
+    )
+    run = [sys.executable, "-c", probe]
+    out = subprocess.run(run, capture_output=True, text=True, check=True, timeout=300)
+    assert out.stdout.split("\n")[-2] == "[] False True ['LOC']"
+
+
 def test_tag_many_matches_tag(tagger: StanzaEntityTagger) -> None:
     articles = [
         (Article(id="a", body="زار الرئيس مدينة عمان أمس ."), AR),

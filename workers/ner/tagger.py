@@ -16,6 +16,7 @@ that article with the ``entities`` stage named.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import threading
@@ -190,6 +191,27 @@ def build_pipeline(spec: ModelSpec, batch_size: int, *, neural_tokenizer: bool =
     """A Stanza pipeline for ``spec``. A trained model reads the project's own tokens
     (``tokenize_pretokenized``) unless ``neural_tokenizer`` asks for Stanza's tokenizer
     (``tokenize.pt``) in front of it, the reference path ``khabar bench`` measures against."""
+    with _no_optimizer():
+        return _build_pipeline(spec, batch_size, neural_tokenizer=neural_tokenizer)
+
+
+@contextlib.contextmanager
+def _no_optimizer() -> Iterator[None]:
+    """Stanza's NER trainer builds an SGD optimizer even to predict, and torch's ``Optimizer``
+    imports ``torch._dynamo`` on first use, which imports sympy: about 830 modules and 80 MB per
+    worker (measured) for an object inference never touches. While a pipeline is built, the
+    trainer gets no optimizer; one that trains calls Stanza's trainers, never this."""
+    from stanza.models.common import utils as stanza_utils
+
+    original = stanza_utils.get_optimizer
+    stanza_utils.get_optimizer = lambda *args, **kwargs: None
+    try:
+        yield
+    finally:
+        stanza_utils.get_optimizer = original
+
+
+def _build_pipeline(spec: ModelSpec, batch_size: int, *, neural_tokenizer: bool) -> Any:
     import stanza
 
     common: dict[str, Any] = {
