@@ -382,9 +382,11 @@ class Support:
             }
             spread[name] = {(cc or "", a1 or ""): 1 / len(within) for cc, a1 in within}
         self._spread = spread
-        votes: Counter[Region] = Counter()
+        # Shares are fractions: a float dict, not a Counter (whose counts are typed int).
+        votes: dict[Region, float] = {}
         for shares in spread.values():
-            votes.update(shares)
+            for region, share in shares.items():
+                votes[region] = share + votes.get(region, 0)
         self._votes = votes
         self._voted = frozenset(region for region, n in votes.items() if n >= 1.0)
         self._memo: dict[str, Evidence] = {}
