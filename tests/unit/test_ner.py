@@ -140,6 +140,31 @@ def test_concurrent_callers_share_one_pipeline(tagger: StanzaEntityTagger) -> No
     assert tagger.pipeline("ar") is StanzaEntityTagger(["ar"]).pipeline("ar")
 
 
+def test_pre_split_tags_are_stanzas_own(tagger: StanzaEntityTagger) -> None:
+    """tag_sentences reads words without a stanza.Document: the tags must be those Stanza's
+    own NER processor gives the same pre-split sentences."""
+    from workers.ner.inference import tag_sentences
+
+    cases = {
+        "en": [
+            "The minister flew to Paris on Friday .",
+            "Angela Merkel met officials of the European Union in Brussels .",
+            "Reuters",
+        ],
+        "ar": ["وصل الوفد إلى مدينة القاهرة صباح اليوم .", "قال محمد عباس في رام الله"],
+    }
+    for lang, texts in cases.items():
+        sents = [text.split(" ") for text in texts]
+        loaded = tagger.pipeline(lang)
+        assert loaded is not None
+        own = loaded.pipeline(sents)
+        expected = [[t.ner for t in sent.tokens] for sent in own.sentences]
+        ours = tag_sentences(loaded.pipeline, sents)
+        assert [t.tags for t in ours] == expected
+        assert any(tag != "O" for sent in expected for tag in sent)
+        assert all(0.0 < p <= 1.0 + 1e-9 for t in ours for p in t.confidence)
+
+
 def test_loading_a_model_leaves_torch_dynamo_and_sympy_unimported() -> None:
     """Stanza's trainer would build an optimizer, which imports torch._dynamo and sympy (80 MB
     per worker); loading for inference must not, and must not leave the patch behind."""
