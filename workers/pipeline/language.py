@@ -14,7 +14,7 @@ import math
 import re
 import sys
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from importlib.metadata import version
 from itertools import compress, count
 from operator import itemgetter
@@ -128,8 +128,12 @@ def _words_by_table(text: str) -> str:
     return joined[:-1] if joined.endswith(" ") else joined
 
 
-@functools.cache
-def _identifier(languages: frozenset[str] | None) -> LanguageIdentifier:
+def load_identifier(languages: frozenset[str] | None) -> LanguageIdentifier:
+    """py3langid's identifier, narrowed to ``languages`` (None: all but the rarely published).
+
+    Not cached: it holds the model's float16 tables twice (whole and narrowed), about 50 MB
+    that a stage with a :class:`FastRanker` never reads, so only the ranker is kept.
+    """
     ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     known = set(ident.labels)
     if languages is None:
@@ -163,7 +167,8 @@ class FastRanker:
     MAX_DEPTH = 16
 
     def __init__(self, ident: LanguageIdentifier, depth: int, idle: int) -> None:
-        self._ident = ident
+        # Only what scoring reads is kept, not the identifier (see load_identifier).
+        self._encode = ident._encode
         self._depth = depth
         # Windows starting before the text read this byte first, which keeps the automaton in
         # its initial state: every byte then ends a full window, no separate walk for the head.
@@ -219,7 +224,7 @@ class FastRanker:
     def scores(self, text: str) -> Any:
         """Exactly ``LanguageIdentifier._decide(text)``: one float32 score per column, a
         label's aliases folded into its first column."""
-        data: bytes = self._ident._encode(text)
+        data: bytes = self._encode(text)
         scores = self._raw_scores(data)
         if self._norm_probs:
             # ndarray.max and .sum are these reductions behind a Python wrapper.
@@ -336,7 +341,13 @@ def _idle_byte(ident: LanguageIdentifier) -> int | None:
 
 @functools.cache
 def _ranker(languages: frozenset[str] | None) -> FastRanker | None:
-    return FastRanker.create(_identifier(languages))
+    return FastRanker.create(load_identifier(languages))
+
+
+@functools.cache
+def _library(languages: frozenset[str] | None) -> LanguageIdentifier:
+    """The identifier itself, for a py3langid whose internals :class:`FastRanker` does not know."""
+    return load_identifier(languages)
 
 
 def primary_subtag(tag: str | None) -> str | None:
@@ -394,8 +405,10 @@ class LanguageStage:
 
     def __init__(self, languages: Iterable[str] | None = None) -> None:
         wanted = frozenset(languages) if languages else None
-        self._ident = _identifier(wanted)
         self._fast = _ranker(wanted)
+        self._rank: Callable[[str], list[tuple[str, float]]] = (
+            self._fast.rank if self._fast is not None else _library(wanted).rank
+        )
         self._folding = _Folding(self._fast.classes) if self._fast is not None else None
         _word_chars()  # built now rather than in the middle of the first long article
 
@@ -456,8 +469,7 @@ class LanguageStage:
     def rank(self, text: str) -> list[tuple[str, float]]:
         """(code, probability) best first, varieties folded into their macrolanguage."""
         merged: dict[str, float] = {}
-        ranked = self._fast.rank(text) if self._fast is not None else self._ident.rank(text)
-        for label, prob in ranked:
+        for label, prob in self._rank(text):
             code = MACROLANGUAGE.get(label, label)
             merged[code] = merged.get(code, 0.0) + float(prob)
         return sorted(merged.items(), key=lambda item: item[1], reverse=True)
