@@ -75,10 +75,11 @@ def test_quantiles_and_targets() -> None:
     }
     outcome = {name: passed((name, op, value, target)) for name, op, value, target in checks(result)}
     assert outcome == {
-        "full / NLP bound (d/c)": True,
+        "full / NLP bound (d/c)": False,
         "NLP bound / neural tokenizer (c/c0)": True,
         "pass-through / raw (b/a)": False,
         "non-NLP articles/s, one core": False,
+        "peak RSS per worker, MiB": True,
         "two workers / one": True,
         "latency p99 / p50 at half load": True,
     }
