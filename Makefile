@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.khabar-installed
 
-.PHONY: demo test lint typecheck unit install tools chaos bench eval models clean
+.PHONY: demo test lint typecheck unit install tools chaos soak bench eval models clean
 
 # The same install script as the container image (CPU torch first, then the project), so the
 # image's install steps run on every CI run and cannot rot.
@@ -46,6 +46,13 @@ test: lint typecheck tools $(SCHEMAS)/node_modules/.package-lock.json
 CHAOS_ARTICLES ?= 3000
 chaos: $(STAMP)
 	$(BIN)/python -m tests.reliability.chaos --articles $(CHAOS_ARTICLES)
+
+# Memory over a long run: 200 000 articles through one worker with NER off, then 3 000 with NER
+# on, RSS sampled each second; fails when RSS grows 5% or more over a run's second half.
+SOAK_ARTICLES ?= 200000
+SOAK_NER_ARTICLES ?= 3000
+soak: $(STAMP)
+	$(BIN)/python -m tests.reliability.soak --articles $(SOAK_ARTICLES) --ner-articles $(SOAK_NER_ARTICLES)
 
 # Throughput and latency against the transport and NLP bounds (a few minutes); figures also in JSON.
 bench: $(STAMP)
