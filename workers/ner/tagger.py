@@ -45,10 +45,6 @@ MAX_CHUNK_CHARS: Final = 5_000
 #: machine. One 5 000-character chunk already fills Stanza's sentence batches, so smaller runs cost
 #: no throughput; a normal article (title and body) still fits in one run.
 MAX_RUN_CHARS: Final = 10_000
-#: Sentences per forward pass of the tagger (Stanza's ``ner_batch_size``). A 10 000-character run
-#: holds about a hundred: one pass instead of two, 5-10% more articles/s than 64 (measured on
-#: the bench corpus), with the same tags.
-BATCH_SENTENCES: Final = 256
 
 #: Stanza/OntoNotes/CoNLL/Wojood labels -> the product's labels. ``None``: not a named entity here
 #: (numbers and dates are values, not names). A label missing from the table becomes MISC.
@@ -276,7 +272,7 @@ class StanzaEntityTagger:
         self,
         languages: Sequence[str] = (),
         max_chunk_chars: int = MAX_CHUNK_CHARS,
-        batch_size: int = BATCH_SENTENCES,
+        batch_size: int = 64,
         max_run_chars: int = MAX_RUN_CHARS,
         *,
         neural_tokenizer: bool = False,
