@@ -112,3 +112,6 @@ fi
 # The project must not have replaced torch, and the command must start.
 verify_torch
 run "$venv/bin/khabar" --version
+# The gazetteer compiled once, into the installed package, for every worker to map and share
+# (a worker compiles it itself where this step did not run).
+run "$venv/bin/python" -m workers.gazetteer.compiled

@@ -228,7 +228,7 @@ def test_next_words_are_may_start_of_the_two_words(gazetteer: Gazetteer) -> None
 
 
 def test_next_words_agree_with_may_start_over_indexed_keys(gazetteer: Gazetteer) -> None:
-    keys = sorted(k for k in gazetteer._names if " " in k)[::50]  # every 50th multi-word name
+    keys = sorted(k for k in gazetteer.name_keys() if " " in k)[::50]  # every 50th multi-word name
     firsts = [k.split(" ")[0] for k in keys]
     seconds = [k.split(" ")[1] for k in keys]
     # Each name's own first two words, and each first word with another name's second word.

@@ -1,7 +1,8 @@
 """Offline gazetteer: GeoNames places, divisions and regions, CLDR names, indexed for Arabic and Latin text.
 
-``Gazetteer.load()`` builds the index once per process; a ``Matcher`` (``Matcher.load()`` for
-the process-wide one) finds its names in text.
+``Gazetteer.load()`` maps the compiled index (:mod:`workers.gazetteer.compiled`), shared by
+every process on the host; a ``Matcher`` (``Matcher.load()`` for the process-wide one) finds its
+names in text.
 """
 
 from workers.gazetteer.index import Gazetteer, default_gazetteer

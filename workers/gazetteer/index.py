@@ -6,7 +6,8 @@ import functools
 import gc
 import logging
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TypeVar
 
 from workers.gazetteer.normalize import (
     is_arabic,
@@ -64,8 +65,17 @@ class Gazetteer:
         "_names",
         "_prefixes",
         "_seconds",
+        "_size",
         "max_words",
     )
+
+    # The four big tables are read by subscript (a missing key reads as "nothing"), so that the
+    # compiled gazetteer (workers.gazetteer.compiled) can stand behind the same methods with
+    # tables that look a key up in the mapped file on first use.
+    _names: Table[tuple[Place, ...]]
+    _compact: Table[tuple[Place, ...]]
+    _prefixes: Table[bool]
+    _seconds: Table[frozenset[str]]
 
     def __init__(
         self,
@@ -78,7 +88,7 @@ class Gazetteer:
         marked: Mapping[str, tuple[tuple[int, Signature], ...]] | None = None,
         guessed: Iterable[str] = (),
     ) -> None:
-        self._names = dict(names)
+        self._names = Table(names, default=())
         self._guessed = frozenset(guessed)
         self._acronyms = dict(acronyms or {})
         self._after_name = dict(after_name or {})
@@ -100,8 +110,10 @@ class Gazetteer:
                 seconds.setdefault(words[0], set()).add(words[1])
         # Word prefixes of multi-word keys let the matcher stop widening an n-gram as soon as
         # no name can continue it, instead of trying every width up to max_words.
-        self._prefixes = frozenset(prefixes)
-        self._seconds = {first: frozenset(words) for first, words in seconds.items()}
+        self._prefixes = Table(dict.fromkeys(prefixes, True), default=False)
+        self._seconds = Table(
+            {first: frozenset(words) for first, words in seconds.items()}, default=frozenset()
+        )
         self.max_words = max_words
         # Keys that some blocked phrase or after-name abbreviation begins with (whole words), so
         # the matcher can tell from one word that no such phrase can start there.
@@ -116,7 +128,36 @@ class Gazetteer:
                 kept = tuple(p for p in found if self.is_notable(p))
                 if kept:
                     compact.setdefault(key.replace(" ", ""), kept)
-        self._compact = compact
+        self._compact = Table(compact, default=())
+        self._size = len(self._names) + len(self._acronyms)
+
+    @classmethod
+    def mapped(
+        cls,
+        *,
+        names: Table[tuple[Place, ...]],
+        compact: Table[tuple[Place, ...]],
+        prefixes: Table[bool],
+        seconds: Table[frozenset[str]],
+        acronyms: dict[str, tuple[Place, ...]],
+        after_name: dict[str, tuple[Place, ...]],
+        blocked: frozenset[str],
+        blocked_heads: frozenset[str],
+        after_heads: frozenset[str],
+        capitals: frozenset[int],
+        guessed: frozenset[str],
+        marked: dict[str, tuple[tuple[int, Signature], ...]],
+        max_words: int,
+        size: int,
+    ) -> Gazetteer:
+        """A gazetteer over tables that are already built (see :mod:`workers.gazetteer.compiled`),
+        with nothing derived again."""
+        self = cls.__new__(cls)
+        self._names, self._compact, self._prefixes, self._seconds = names, compact, prefixes, seconds
+        self._acronyms, self._after_name, self._blocked = acronyms, after_name, blocked
+        self._blocked_heads, self._after_heads, self._capitals = blocked_heads, after_heads, capitals
+        self._guessed, self._marked, self.max_words, self._size = guessed, marked, max_words, size
+        return self
 
     @classmethod
     def load(cls) -> Gazetteer:
@@ -257,7 +298,7 @@ class Gazetteer:
 
     def lookup(self, key: str) -> tuple[Place, ...]:
         """Candidates for a normalised key, most populous first; () when unknown."""
-        return self._names.get(key, ())
+        return self._names[key]
 
     def lookup_acronym(self, key: str) -> tuple[Place, ...]:
         """Candidates for a key written all in capitals (US, U.K.); () when not an acronym."""
@@ -269,7 +310,7 @@ class Gazetteer:
 
     def lookup_compact(self, key: str) -> tuple[Place, ...]:
         """Notable places whose multi-word name is ``key`` without spaces (srilanka)."""
-        return self._compact.get(key, ())
+        return self._compact[key]
 
     def is_blocked(self, key: str) -> bool:
         """True for phrases that contain a place name but are not places (New York Times)."""
@@ -277,16 +318,16 @@ class Gazetteer:
 
     def is_prefix(self, key: str) -> bool:
         """True when some key continues ``key`` with more words."""
-        return key in self._prefixes
+        return self._prefixes[key]
 
     def may_start(self, key: str) -> bool:
         """True when an ordinary name, an acronym or a blocked phrase is ``key`` or starts with it."""
-        return key in self._names or key in self._acronyms or key in self._blocked or key in self._prefixes
+        return bool(self._names[key]) or key in self._acronyms or key in self._blocked or self._prefixes[key]
 
     def next_words(self, first: str) -> frozenset[str]:
         """The words that come second in keys whose first word is ``first`` (one word): for one
         more word ``w``, ``may_start(f"{first} {w}")`` is ``w in next_words(first)``."""
-        return self._seconds.get(first, frozenset())
+        return self._seconds[first]
 
     def may_start_blocked(self, key: str) -> bool:
         """True when a blocked phrase (see :meth:`is_blocked`) is ``key`` or starts with it."""
@@ -329,10 +370,36 @@ class Gazetteer:
         return kept or places
 
     def __contains__(self, key: object) -> bool:
-        return key in self._names or key in self._acronyms
+        return isinstance(key, str) and (bool(self._names[key]) or key in self._acronyms)
 
     def __len__(self) -> int:
-        return len(self._names) + len(self._acronyms)
+        return self._size
+
+    def name_keys(self) -> Iterator[str]:
+        """Every ordinary name key (not acronyms, not after-name abbreviations)."""
+        return self._names.every_key()
+
+
+V = TypeVar("V")
+
+
+class Table(dict[str, V]):
+    """A key table where a missing key reads as ``default`` (no candidates, not a prefix), so
+    that one subscript answers both "is it there" and "what is it". Subclasses fill keys in on
+    first look-up from somewhere else (``__missing__``)."""
+
+    __slots__ = ("default",)
+
+    def __init__(self, entries: Mapping[str, V], *, default: V) -> None:
+        super().__init__(entries)
+        self.default = default
+
+    def __missing__(self, key: str) -> V:
+        return self.default
+
+    def every_key(self) -> Iterator[str]:
+        """All keys the table holds, whether or not looked up yet."""
+        return iter(list(self))
 
 
 def _word_heads(keys: Iterable[str]) -> frozenset[str]:
@@ -381,7 +448,19 @@ def _by_population(table: dict[str, tuple[Place, ...]]) -> dict[str, tuple[Place
 
 @functools.cache
 def default_gazetteer() -> Gazetteer:
-    """Build the gazetteer from the installed data, once per process (~2 s, ~110 MB)."""
+    """The process-wide gazetteer: the compiled one, mapped (see :mod:`workers.gazetteer.compiled`;
+    compiled first where no install step did)."""
+    from workers.gazetteer import compiled  # it builds on this module
+
+    started = time.perf_counter()
+    gazetteer = compiled.load_or_build()
+    log.info("gazetteer: %d keys mapped in %.2f s", len(gazetteer), time.perf_counter() - started)
+    return gazetteer
+
+
+def built_gazetteer() -> Gazetteer:
+    """The gazetteer built from the installed data as Python objects (~3.5 s, ~250 MB): what
+    the compiled one is made from, and what it is checked against."""
     started = time.perf_counter()
     # The build allocates about a million objects that all live on: the cyclic collector would
     # walk them again and again to free nothing (measured: 15-25% of the build time).
