@@ -34,6 +34,7 @@ from workers.stream import exits
 from workers.stream.committed import CommittedOffsets
 from workers.stream.kafka_auth import faust_credentials
 from workers.stream.lag import LagTracker
+from workers.stream.transport import App
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ def _observe_ack(sent_at: float, record_timestamp: float | None) -> Any:
 
 def build_app(settings: WorkerSettings, pipeline: Pipeline, health: Health | None = None) -> faust.App:
     health = health or Health()
-    app = faust.App(
+    app = App(
         settings.group_id,
         broker=[f"kafka://{b}" for b in settings.bootstrap_list()],
         broker_credentials=faust_credentials(settings),
