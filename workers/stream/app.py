@@ -34,6 +34,7 @@ from workers.stream import exits
 from workers.stream.committed import CommittedOffsets
 from workers.stream.kafka_auth import faust_credentials
 from workers.stream.lag import LagTracker
+from workers.stream.transport import App
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ def _observe_ack(sent_at: float, record_timestamp: float | None) -> Any:
 
 def build_app(settings: WorkerSettings, pipeline: Pipeline, health: Health | None = None) -> faust.App:
     health = health or Health()
-    app = faust.App(
+    app = App(
         settings.group_id,
         broker=[f"kafka://{b}" for b in settings.bootstrap_list()],
         broker_credentials=faust_credentials(settings),
@@ -105,8 +106,10 @@ def build_app(settings: WorkerSettings, pipeline: Pipeline, health: Health | Non
     raw_topic = app.topic(
         settings.input_topic, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
     )
-    out_topic = app.topic(settings.output_topic, key_serializer="raw", value_serializer="raw")
-    dlq_topic = app.topic(settings.dlq_topic, key_serializer="raw", value_serializer="raw")
+    # Outcomes go straight to Faust's producer: Topic.send yields to the event loop three times
+    # per record (its producer lookup is a stampede guard that sleeps), so the sender ran between
+    # every two records and wrote one to three of them per produce request.
+    output_topic, dlq_topic = settings.output_topic, settings.dlq_topic
     # One thread: the pipeline is CPU-bound, so more threads would only contend for the GIL.
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="khabar-enrich")
     lag = LagTracker()
@@ -141,7 +144,11 @@ def build_app(settings: WorkerSettings, pipeline: Pipeline, health: Health | Non
 
     async def _forward(events: Sequence[Any]) -> None:
         """Pass-through: the records as they came, acknowledged before the batch is done."""
-        pending = [await out_topic.send(key=e.message.key, value=e.message.value) for e in events]
+        producer = await app.maybe_start_producer()
+        pending = [
+            await producer.send(output_topic, e.message.key, e.message.value, None, None, None)
+            for e in events
+        ]
         await asyncio.gather(*pending)
         for event in events:
             lag.processed(event.message.partition, event.message.offset)
@@ -156,12 +163,13 @@ def build_app(settings: WorkerSettings, pipeline: Pipeline, health: Health | Non
 
     async def _publish(events: Sequence[Any], outcomes: Sequence[Outcome]) -> None:
         """Send every outcome, then wait until the broker acknowledged all of them."""
+        producer = await app.maybe_start_producer()
         pending = []
         for event, outcome in zip(events, outcomes, strict=True):
             msg = event.message
             sent_at = time.perf_counter()
             if isinstance(outcome, Enriched):
-                fut = await out_topic.send(key=outcome.key, value=outcome.value)
+                fut = await producer.send(output_topic, outcome.key, outcome.value, None, None, None)
             else:
                 metrics.count_failure(outcome.stage, outcome.error_type)
                 log.warning(
@@ -184,7 +192,7 @@ def build_app(settings: WorkerSettings, pipeline: Pipeline, health: Health | Non
                     ),
                 )
                 headers = dead_letter_headers(outcome, msg.topic, msg.partition, msg.offset)
-                fut = await dlq_topic.send(key=msg.key, value=msg.value, headers=headers)
+                fut = await producer.send(dlq_topic, msg.key, msg.value, None, None, headers)
             cast("asyncio.Future[Any]", fut).add_done_callback(_observe_ack(sent_at, msg.timestamp))
             pending.append(fut)
         await asyncio.gather(*pending)

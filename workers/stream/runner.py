@@ -47,6 +47,11 @@ class _DeadlineWorker(faust.Worker):
     def __init__(self, app: faust.App, *, shutdown_timeout_s: float, **kwargs: Any) -> None:
         super().__init__(app, **kwargs)
         self._shutdown_timeout_s = shutdown_timeout_s
+        # At WARNING and above Faust's start-up spinner would set the root logger to DEBUG (to
+        # spin on every record) and leave it there: every debug call of Faust and mode, several
+        # per record published, would then build a LogRecord that no handler prints. A worker's
+        # log is a file or a pipeline, where the spinner only writes terminal escapes anyway.
+        self.spinner = None
 
     # mode calls this for SIGINT and SIGTERM; the first signal arms the watchdog.
     def _schedule_shutdown(self, signal: signal.Signals) -> None:
