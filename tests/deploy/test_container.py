@@ -310,8 +310,9 @@ def test_install_script_puts_cpu_torch_before_the_project(tmp_path: Path) -> Non
     project = steps.index(f"{venv}/bin/python -m pip install {REPO}")
     assert torch < project
     assert steps[torch + 1].startswith("verify: torch"), "a CUDA build stops the install"
-    assert steps[-2].startswith("verify: torch"), "the project did not replace torch"
-    assert steps[-1] == f"{venv}/bin/khabar --version"
+    assert steps[-3].startswith("verify: torch"), "the project did not replace torch"
+    assert steps[-2] == f"{venv}/bin/khabar --version"
+    assert steps[-1] == f"{venv}/bin/python -m workers.gazetteer.compiled", "compiles the gazetteer"
 
 
 def test_install_script_for_make(tmp_path: Path) -> None:
