@@ -24,12 +24,10 @@ Topics = TopicNames
 WorkerProcess = LocalWorker
 
 
-@pytest.fixture
-def topics(broker: EmbeddedBroker) -> Topics:
-    """Fresh topics (created by an independent client) and group per test, so tests never
-    see each other's records."""
-    names = TopicNames.fresh("test")
-    admin = AdminClient({"bootstrap.servers": broker.bootstrap})
+def fresh_topics(bootstrap: str, prefix: str) -> Topics:
+    """Fresh input, output and dead-letter topics (created by an independent client) and group."""
+    names = TopicNames.fresh(prefix)
+    admin = AdminClient({"bootstrap.servers": bootstrap})
     new = [
         NewTopic(t, num_partitions=PARTITIONS, replication_factor=1)
         for t in (names.input, names.output, names.dlq)
@@ -37,6 +35,12 @@ def topics(broker: EmbeddedBroker) -> Topics:
     for fut in admin.create_topics(new).values():
         fut.result(timeout=30)
     return names
+
+
+@pytest.fixture
+def topics(broker: EmbeddedBroker) -> Topics:
+    """Fresh topics and group per test, so tests never see each other's records."""
+    return fresh_topics(broker.bootstrap, "test")
 
 
 def start_worker(broker: EmbeddedBroker, topics: Topics, log_path: Path, **env: str) -> WorkerProcess:

@@ -28,13 +28,12 @@ from typing import Any
 
 import orjson
 from confluent_kafka import Consumer, Producer
-from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
+from tests.conftest import fresh_topics
 from workers.bench import corpus
 from workers.broker import EmbeddedBroker
 from workers.local_worker import LocalWorker, TopicNames
 
-PARTITIONS = 4
 #: Articles published ahead of the outputs: enough to keep the worker busy, little broker memory.
 WINDOW = 5_000
 #: Articles after which the worker counts as warm (first batches done, caches filling).
@@ -145,14 +144,7 @@ class Counter:
 
 
 def soak(broker: EmbeddedBroker, workdir: Path, name: str, articles: int, ner: bool, say: Any) -> Run:
-    topics = TopicNames.fresh(f"soak-{name}")
-    admin = AdminClient({"bootstrap.servers": broker.bootstrap})
-    new = [
-        NewTopic(t, num_partitions=PARTITIONS, replication_factor=1)
-        for t in (topics.input, topics.output, topics.dlq)
-    ]
-    for future in admin.create_topics(new).values():
-        future.result(timeout=30)
+    topics = fresh_topics(broker.bootstrap, f"soak-{name}")
     # A pool of generated articles, each sent many times under a new id (generating 200 000
     # would take minutes and prove nothing more).
     pool = [{k: v for k, v in a.items() if k != "id"} for a in corpus.generate(min(articles, 3000))]
