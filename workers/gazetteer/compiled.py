@@ -369,8 +369,10 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     root = Path(args[0]) if args else roots()[0]
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    stamp = fingerprint()
     with _locked(root):
-        path = build(root)
+        # A compilation named by the same fingerprint is of the same inputs: nothing to redo.
+        path = root / stamp if (root / stamp / "meta.json").is_file() else build(root, stamp)
     print(path)
     return 0
 
