@@ -20,6 +20,7 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from workers.broker import FAST_GROUP_ENV, EmbeddedBroker
+from workers.core import headers as khabar_headers
 from workers.jsonl import jsonl_records
 from workers.produce import produce_records
 from workers.settings import KafkaSettings, TopicSettings
@@ -64,8 +65,8 @@ def render_event(event: dict[str, Any]) -> str:
 
 
 def render_dead_letter(key: bytes | None, value: bytes, headers: dict[str, bytes]) -> str:
-    reason = headers.get("khabar-reason", b"?").decode()
-    error = headers.get("khabar-error", b"").decode("utf-8", "replace")
+    reason = khabar_headers.reason_of(headers.items())
+    error = khabar_headers.header(headers.items(), khabar_headers.ERROR) or ""
     shown = value[:60].decode("utf-8", "replace")
     return click.style(f"✗ dead letter ({reason})", fg="red", bold=True) + f" {shown!r}\n    {error}"
 

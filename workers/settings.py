@@ -7,8 +7,8 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from workers.core.budget import DEFAULT_ARTICLE_BUDGET_S
 from workers.observability.logs import LogFormat
-from workers.pipeline.budget import DEFAULT_ARTICLE_BUDGET_S
 from workers.pipeline.decode import DEFAULT_MAX_RECORD_BYTES
 
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]

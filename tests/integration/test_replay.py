@@ -18,7 +18,7 @@ from tests.conftest import Topics
 from tests.kafka_io import PARTITIONS, read_topic
 from workers.broker import EmbeddedBroker, free_port
 from workers.contract import ENRICHED_EVENT, validator
-from workers.ops.dlq import REPLAYED_FROM, REPLAYED_REASON, REPLAYED_SOURCE
+from workers.core.headers import REPLAYED_FROM, REPLAYED_REASON, REPLAYED_SOURCE
 
 pytestmark = pytest.mark.broker
 

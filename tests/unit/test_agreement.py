@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from workers.core.records import Article, Entity, Location, Place, Span
 from workers.gazetteer import Gazetteer
 from workers.pipeline.agreement import CONFIDENT, agree, place_stands
 from workers.pipeline.locations import LocationStage
-from workers.records import Article, Entity, Location, Place, Span
 
 CITY = Place(1, "Kent", "city", "US", "WA", 47.38, -122.23, 130_000)
 TOWN = Place(2, "Smalltown", "city", "US", "WA", 47.0, -122.0, 3_000)
@@ -105,7 +105,7 @@ def test_stage_and_agreement_say_one_thing(stage: LocationStage) -> None:
         Entity(span("Kent", body), "ORG", 0.98),
         Entity(span("Canterbury", body), "LOC", 0.95),
     ]
-    locations = stage.tag(article, entities)
+    locations = stage.process(article, entities)
     names = {m.text for loc in locations for m in loc.mentions}
     assert "Kent" not in names and "Surrey" not in names  # sure team readings
     assert {"Canterbury", "England"} <= names
@@ -165,10 +165,10 @@ def test_a_name_coordinated_with_a_standing_place_stands(stage: LocationStage) -
     body = "Teams are on the ground in Victoria, Corpus Christi and Houston today."
     article = Article(id="x", body=body)
     entities = [Entity(span("Corpus Christi", body), "PER", 0.99)]
-    names = {m.text for loc in stage.tag(article, entities) for m in loc.mentions}
+    names = {m.text for loc in stage.process(article, entities) for m in loc.mentions}
     assert {"Victoria", "Corpus Christi", "Houston"} <= names
     alone = "Corpus Christi said on Monday that the storm had passed."
     lone = [Entity(span("Corpus Christi", alone), "PER", 0.99)]
     assert not [
-        loc for loc in stage.tag(Article(id="y", body=alone), lone) if loc.place.name == "Corpus Christi"
+        loc for loc in stage.process(Article(id="y", body=alone), lone) if loc.place.name == "Corpus Christi"
     ]

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from workers.contract import ENRICHED_EVENT, load_schema, validator
+from workers.core.records import Article, LanguageTag, Location, Place, PlaceKind, Span
 from workers.pipeline.assemble import assemble, focus_levels, focus_of, location_json
-from workers.records import Article, LanguageTag, Location, Place, PlaceKind, Span
 
 #: The keys a v1 location had before the additive fields, in their order.
 V1_LOCATION_KEYS = [

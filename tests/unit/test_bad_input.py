@@ -18,11 +18,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from workers.contract import ENRICHED_EVENT, validator
+from workers.core.errors import Reason
+from workers.core.records import Article, Entity, LanguageTag, Span
 from workers.ner.tagger import StanzaEntityTagger, _LoadedPipeline
 from workers.pipeline.entities import EntityStage
-from workers.pipeline.errors import Reason
 from workers.pipeline.runner import DeadLetter, Enriched, Outcome, Pipeline
-from workers.records import Article, Entity, LanguageTag, Span
 
 STAGES = {"decode", "validate", "language", "entities", "locations", "assemble"}
 MAX_RECORD_BYTES = 64 * 1024
@@ -249,7 +249,7 @@ def test_an_exception_inside_stanza_dead_letters_the_article_naming_entities(
     tagger = StanzaEntityTagger(languages=())
     loaded = _LoadedPipeline(spec=None, pipeline=FailingStanza(), pretokenized=False)  # type: ignore[arg-type]
     monkeypatch.setattr(tagger, "pipeline", lambda lang: loaded)
-    stanza_pipeline = Pipeline(pipeline.validator, pipeline.language, EntityStage(tagger), pipeline.locations)
+    stanza_pipeline = pipeline.replacing(EntityStage(tagger))
     outcome = stanza_pipeline.process(GOOD)
     assert isinstance(outcome, DeadLetter), outcome
     assert (outcome.reason, outcome.stage, outcome.error_type) == ("stage_error", "entities", "IndexError")

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 import orjson
 
+from workers.core.records import Article, Entity, LanguageTag, Span
 from workers.pipeline.runner import BATCH_TAG_CHARS, DeadLetter, Enriched, Pipeline
-from workers.records import Article, Entity, LanguageTag, Span
 
 
 class CountingTagger:

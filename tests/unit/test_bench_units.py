@@ -108,6 +108,6 @@ def test_floor_bookkeeping_builds_the_locations_the_stage_found() -> None:
     gazetteer = default_gazetteer()
     stage = LocationStage(gazetteer)
     for raw in generate(6, seed=5):
-        article = Validator()(raw)
-        real = stage.tag(article)
+        article = Validator().process(raw)
+        real = stage.process(article)
         assert real and bookkeeping(article, mentions_of(real), stage.matcher.token_memo) == real

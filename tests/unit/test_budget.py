@@ -53,6 +53,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from workers.core import budget
+from workers.core.errors import Rejected
+from workers.core.records import Article, Entity, LanguageTag, Span, TextField
 from workers.gazetteer import default_gazetteer
 from workers.gazetteer.matcher import tokenize
 from workers.gazetteer.normalize import HASHTAG_RE
@@ -67,13 +70,10 @@ from workers.ner.tagger import (
     runs_of,
 )
 from workers.ner.tokens import sentences
-from workers.pipeline import budget
 from workers.pipeline.agreement import agree, entity_index, span_index
-from workers.pipeline.errors import Rejected
 from workers.pipeline.language import LanguageStage, clean_for_identification
 from workers.pipeline.locations import LocationStage
 from workers.pipeline.runner import DeadLetter, Enriched, Pipeline
-from workers.records import Article, Entity, LanguageTag, Span, TextField
 from workers.settings import WorkerSettings
 
 GOOD = orjson.dumps({"id": "good", "body": "The delegation flew from Doha to Riyadh on Monday."})
@@ -124,7 +124,7 @@ def test_settings_carry_the_budgets(monkeypatch: pytest.MonkeyPatch) -> None:
     configured = WorkerSettings(ner=False)
     assert (configured.max_record_bytes, configured.article_budget_s) == (10, 0.0)
     pipeline = Pipeline.from_settings(configured)
-    assert (pipeline.max_record_bytes, pipeline.article_budget_s) == (10, 0.0)
+    assert (pipeline.stage("decode").max_bytes, pipeline.article_budget_s) == (10, 0.0)  # type: ignore[attr-defined]
     letter = pipeline.process(GOOD)
     assert isinstance(letter, DeadLetter) and letter.reason == "record_too_large"
 
@@ -339,7 +339,7 @@ def locations() -> LocationStage:
 @pytest.mark.parametrize("text", TEXTS, ids=IDS)
 def test_language_stage_completes_on_adversarial_text(language: LanguageStage, text: str) -> None:
     clean_for_identification(text)  # the whole text, not just the stage's sample
-    tag = language(Article(id="adv", title=text[:2000], body=text))
+    tag = language.process(Article(id="adv", title=text[:2000], body=text))
     assert re.fullmatch("[a-z]{2,3}", tag.code)
 
 
@@ -353,7 +353,7 @@ def test_gazetteer_and_location_stage_complete_on_adversarial_text(
     # NER entities over the same text exercise the veto and overlap index at full size.
     entities = [Entity(Span(t.text, t.start, t.end, "body"), "PER") for t in tokenize(text)[:20_000]]
     article = Article(id="adv", body=text)
-    for found in (locations.tag(article), locations.tag(article, entities)):
+    for found in (locations.process(article), locations.process(article, entities)):
         for location in found:
             assert all(text[m.start : m.end] == m.text for m in location.mentions)
         # The entities made to agree with the places, at the same size.

@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from workers.contract import RAW_ARTICLE, load_schema, validator
+from workers.core.errors import Rejected
 from workers.pipeline.decode import decode
-from workers.pipeline.errors import Rejected
 from workers.pipeline.validate import Validator, _fast_check, _fast_rules
 
 
@@ -49,13 +49,13 @@ def test_decode_returns_object() -> None:
 )
 def test_validate_rejects_with_reason(obj: dict[str, object], reason: str, needle: str) -> None:
     with pytest.raises(Rejected) as info:
-        Validator(max_body_chars=100)(obj)
+        Validator(max_body_chars=100).process(obj)
     assert info.value.reason == reason
     assert needle in info.value.detail
 
 
 def test_validate_builds_article_and_ignores_unknown_keys() -> None:
-    article = Validator()(
+    article = Validator().process(
         {"id": "a1", "body": "Body", "title": "T", "lang": "ar-QA", "source": "s", "extra": {"x": 1}}
     )
     assert article.id == "a1"
@@ -102,7 +102,7 @@ def test_validator_outcome_does_not_depend_on_the_fast_path(doc: dict[str, objec
 
     def outcome(v: Validator) -> object:
         try:
-            return v(doc)
+            return v.process(doc)
         except Rejected as rej:
             return (rej.reason, rej.detail, rej.stage)
 

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.geo import km_between
+from workers.core.records import Place, Span
 from workers.gazetteer import (
     Gazetteer,
     Variant,
@@ -31,7 +32,6 @@ from workers.gazetteer.sources import (
     load_sources,
     stop_words,
 )
-from workers.records import Place, Span
 
 # --- normalisation -------------------------------------------------------------------------
 

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from workers.core.records import Article
 from workers.pipeline import language
 from workers.pipeline.language import LanguageStage, clean_for_identification, primary_subtag
-from workers.records import Article
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +35,7 @@ def stage() -> LanguageStage:
     ],
 )
 def test_identifies_language_with_confidence(stage: LanguageStage, body: str, code: str) -> None:
-    tag = stage(Article(id="x", body=body))
+    tag = stage.process(Article(id="x", body=body))
     assert tag.code == code
     assert 0.5 < tag.confidence <= 1.0
     assert tag.source == "model"
@@ -43,11 +43,11 @@ def test_identifies_language_with_confidence(stage: LanguageStage, body: str, co
 
 def test_hint_does_not_override_a_confident_model(stage: LanguageStage) -> None:
     body = "The foreign ministry said talks would resume in Doha next week with regional delegations."
-    assert stage(Article(id="x", body=body, lang_hint="ar")).code == "en"
+    assert stage.process(Article(id="x", body=body, lang_hint="ar")).code == "en"
 
 
 def test_hint_breaks_a_tie_on_tiny_text(stage: LanguageStage) -> None:
-    tag = stage(Article(id="x", body="Doha", lang_hint="en-GB"))
+    tag = stage.process(Article(id="x", body="Doha", lang_hint="en-GB"))
     assert tag.code == "en"
 
 
@@ -71,7 +71,7 @@ def test_arabic_varieties_fold_into_arabic(stage: LanguageStage) -> None:
     ranked = dict(stage.rank("الدوحة"))
     assert "ary" not in ranked
     assert "arz" not in ranked
-    assert stage(Article(id="x", body="الدوحة")).code == "ar"
+    assert stage.process(Article(id="x", body="الدوحة")).code == "ar"
 
 
 def test_noise_is_removed_before_identification() -> None:
@@ -87,12 +87,12 @@ def test_noise_is_removed_before_identification() -> None:
     ],
 )
 def test_short_noisy_english_is_english(stage: LanguageStage, body: str) -> None:
-    assert stage(Article(id="x", body=body)).code == "en"
+    assert stage.process(Article(id="x", body=body)).code == "en"
 
 
 def test_only_symbols_falls_back_to_the_hint_or_und(stage: LanguageStage) -> None:
-    assert stage(Article(id="x", body="https://t.co/abc 123 🙏")).code == "und"
-    tag = stage(Article(id="x", body="https://t.co/abc 123 🙏", lang_hint="ar"))
+    assert stage.process(Article(id="x", body="https://t.co/abc 123 🙏")).code == "und"
+    tag = stage.process(Article(id="x", body="https://t.co/abc 123 🙏", lang_hint="ar"))
     assert (tag.code, tag.source) == ("ar", "hint")
 
 
@@ -214,11 +214,13 @@ def test_fast_decision_with_few_codes(languages: list[str]) -> None:
         for hint in _HINTS:
             fast = stage._decide_fast(text, hint)
             assert fast is None or fast == stage._decide(stage.rank(text), hint)
-            assert stage(Article(id="x", body=text, lang_hint=hint)) == stage._decide(stage.rank(text), hint)
+            assert stage.process(Article(id="x", body=text, lang_hint=hint)) == stage._decide(
+                stage.rank(text), hint
+            )
 
 
 def test_fast_decision_decides_and_leaves_ties_to_the_ranking(stage: LanguageStage) -> None:
     assert stage._decide_fast("the foreign ministry said talks would resume", "ar") is not None
     # No feature at all: every label is equally likely, and only the ranking's order can choose.
     assert stage._decide_fast("x", None) is None
-    assert stage(Article(id="x", body="x", lang_hint="fr")) == stage._decide(stage.rank("x"), "fr")
+    assert stage.process(Article(id="x", body="x", lang_hint="fr")) == stage._decide(stage.rank("x"), "fr")

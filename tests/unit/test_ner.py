@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from workers.core.records import Article, Entity, LanguageTag
 from workers.ner import cli as ner_cli
 from workers.ner.cli import models
 from workers.ner.registry import (
@@ -24,7 +25,6 @@ from workers.ner.registry import (
 )
 from workers.ner.tagger import StanzaEntityTagger, chunk_text, clean_for_stanza, normalize_label
 from workers.ner.training_data import LANGS, Generator, Lang, check_bio, generate, tokenizer_files
-from workers.records import Article, Entity, LanguageTag
 
 AR = LanguageTag("ar", 0.99)
 EN = LanguageTag("en", 0.99)
@@ -173,7 +173,7 @@ def test_loading_a_model_leaves_torch_dynamo_and_sympy_unimported() -> None:
 
     probe = (
         "import sys, stanza.models.common.utils as u; from workers.ner.tagger import StanzaEntityTagger\n"
-        "from workers.records import Article, LanguageTag\n"
+        "from workers.core.records import Article, LanguageTag\n"
         "before = u.get_optimizer\n"
         "t = StanzaEntityTagger(['en']); t.warm_up()\n"
         "body = 'The minister flew to Paris on Friday.'\n"

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from workers.core.records import Article, LanguageTag
 from workers.ner.cli import models
 from workers.ner.registry import ENV_MODELS_DIR, ENV_STANZA_RESOURCES, find_model
 from workers.ner.tagger import StanzaEntityTagger
 from workers.ner.train import licence_of
-from workers.records import Article, LanguageTag
 
 SENTENCES = [
     [("John", "B-PER"), ("Smith", "I-PER"), ("visited", "O"), ("Paris", "B-LOC"), (".", "O")],

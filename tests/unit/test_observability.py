@@ -10,11 +10,11 @@ import orjson
 import pytest
 from prometheus_client import REGISTRY, CollectorRegistry, Counter
 
+from workers.core.records import Article, Entity, LanguageTag
 from workers.observability import metrics
 from workers.observability.endpoints import Health, make_app
 from workers.observability.logs import JsonFormatter, logging_config, record_context
 from workers.pipeline.runner import Pipeline
-from workers.records import Article, Entity, LanguageTag
 from workers.stream.lag import LagTracker
 
 

@@ -10,10 +10,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from workers.contract import ENRICHED_EVENT, validator
+from workers.core.records import Article, Entity, LanguageTag, Location, Place, PlaceKind, Span
 from workers.pipeline.assemble import focus_of
 from workers.pipeline.entities import EntityStage
-from workers.pipeline.runner import DeadLetter, Enriched, Pipeline, check_order
-from workers.records import Article, Entity, LanguageTag, Location, Place, PlaceKind, Span
+from workers.pipeline.runner import DeadLetter, Enriched, Pipeline
+from workers.pipeline.stage import check_stages
 
 ARABIC = {
     "id": "p-ar",
@@ -104,20 +105,44 @@ def test_entities_from_a_tagger_reach_the_event() -> None:
     assert outcome.event["processing"]["models"]["entities"] == "fixed 1"
 
 
-def test_stage_order_is_checked_when_the_pipeline_is_built() -> None:
-    with pytest.raises(ValueError, match="requires"):
-        check_order([EntityStage()])
+def test_stage_order_is_checked_when_the_pipeline_is_built(pipeline: Pipeline) -> None:
+    with pytest.raises(ValueError, match="provided by no earlier stage"):
+        check_stages([EntityStage()])
+    stages = list(pipeline.stages)
+    with pytest.raises(ValueError, match="must provide 'enriched'"):
+        Pipeline(stages[:-1])
+    with pytest.raises(ValueError, match="already provided earlier"):
+        Pipeline([*stages[:3], stages[2], *stages[3:]])
+
+
+class _ReadsWhatItDoesNotDeclare:
+    """Declares it needs the article, but its process() takes the language too."""
+
+    name = "locations"
+    requires = ("article",)
+    provides = "locations"
+    finishing = False
+    model_version = ""
+
+    def process(self, article: object, language: object) -> tuple[()]:
+        return ()
+
+
+def test_a_declaration_must_match_what_process_receives(pipeline: Pipeline) -> None:
+    # The runner passes a stage exactly the fields it declares, so a stage that takes more (or
+    # other) arguments than it declares is refused when the pipeline is built, not per article.
+    with pytest.raises(
+        ValueError, match=r"declares it requires \['article'\].*takes \['article', 'language'\]"
+    ):
+        pipeline.replacing(_ReadsWhatItDoesNotDeclare())
+    # Every shipped stage's declaration holds, and the places stage no longer claims the language.
+    check_stages(pipeline.stages)
+    assert pipeline.stage("locations").requires == ("article", "entities")
 
 
 def test_observer_sees_every_stage(pipeline: Pipeline) -> None:
     seen: list[str] = []
-    observed = Pipeline(
-        pipeline.validator,
-        pipeline.language,
-        pipeline.entities,
-        pipeline.locations,
-        observer=lambda s, _: seen.append(s),
-    )
+    observed = Pipeline(pipeline.stages, observer=lambda s, _: seen.append(s))
     assert isinstance(observed.process(orjson.dumps(ARABIC)), Enriched)
     assert seen == ["decode", "validate", "language", "entities", "locations", "assemble"]
 

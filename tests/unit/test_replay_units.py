@@ -7,23 +7,25 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 from workers.cli import main
-from workers.ops.commands import render_table
-from workers.ops.dlq import (
-    KNOWN_REASONS,
+from workers.core.headers import (
     REPLAYED_FROM,
     REPLAYED_REASON,
     REPLAYED_SOURCE,
-    ReasonFilter,
+    Origin,
+    dead_letter_headers,
     reason_of,
     replay_headers,
+    source_of,
 )
+from workers.core.outcomes import DeadLetter
+from workers.ops.commands import render_table
+from workers.ops.dlq import KNOWN_REASONS, ReasonFilter
 from workers.ops.positions import (
     AtOffset,
     AtTime,
@@ -166,24 +168,34 @@ def test_reason_comes_from_the_header_or_is_unknown() -> None:
 
 
 def test_replayed_records_say_where_they_came_from() -> None:
-    record = SimpleNamespace(
-        topic="articles.dlq",
-        partition=2,
-        offset=17,
-        headers=[
-            ("khabar-reason", b"stage_error"),
-            ("khabar-source-topic", b"articles.raw"),
-            ("khabar-source-partition", b"1"),
-            ("khabar-source-offset", b"900"),
-        ],
-    )
-    assert dict(replay_headers(record, "stage_error")) == {
+    headers = [
+        ("khabar-reason", b"stage_error"),
+        ("khabar-source-topic", b"articles.raw"),
+        ("khabar-source-partition", b"1"),
+        ("khabar-source-offset", b"900"),
+    ]
+    assert dict(replay_headers(Origin("articles.dlq", 2, 17), "stage_error", headers)) == {
         REPLAYED_FROM: b"articles.dlq/2/17",
         REPLAYED_REASON: b"stage_error",
         REPLAYED_SOURCE: b"articles.raw/1/900",
     }
-    bare = SimpleNamespace(topic="d", partition=0, offset=3, headers=[])
-    assert dict(replay_headers(bare, "unknown")) == {REPLAYED_FROM: b"d/0/3", REPLAYED_REASON: b"unknown"}
+    bare = replay_headers(Origin("d", 0, 3), "unknown", [])
+    assert dict(bare) == {REPLAYED_FROM: b"d/0/3", REPLAYED_REASON: b"unknown"}
+    # A source the headers do not give whole (or give as no offset) is left out, not half-written.
+    partial = [("khabar-source-topic", b"articles.raw"), ("khabar-source-offset", b"x")]
+    assert REPLAYED_SOURCE not in dict(replay_headers(Origin("d", 0, 3), "unknown", partial))
+
+
+def test_dead_letter_headers_read_back_through_the_same_codec() -> None:
+    letter = DeadLetter("stage_error", "locations", "KeyError: 'x' " + "é" * 3000, "a-1", "KeyError")
+    headers = dead_letter_headers(letter, Origin("articles.raw", 3, 41))
+    assert reason_of(headers) == "stage_error"
+    assert source_of(headers) == Origin("articles.raw", 3, 41)
+    assert dict(headers)["khabar-stage"] == b"locations"
+    assert dict(headers)["khabar-error-type"] == b"KeyError"
+    # The detail is cut to its byte limit, and still reads as text.
+    assert len(dict(headers)["khabar-error"]) <= 2000
+    assert dict(headers)["khabar-error"].decode("utf-8", "replace").startswith("KeyError: 'x' é")
 
 
 def test_render_table_aligns_columns() -> None:

@@ -20,6 +20,7 @@ import orjson
 
 from workers.bench import corpus
 from workers.bench.run import records_of
+from workers.core.records import Article, Location, Place, Span, TextField
 from workers.gazetteer import default_gazetteer
 from workers.gazetteer.matcher import Mention
 from workers.gazetteer.scan import Tokens
@@ -27,7 +28,6 @@ from workers.pipeline.language import LanguageStage
 from workers.pipeline.locations import FIELDS, LocationStage
 from workers.pipeline.runner import Pipeline
 from workers.pipeline.validate import Validator
-from workers.records import Article, Location, Place, Span, TextField
 
 Found = Sequence[tuple[TextField, int, int, Place]]
 
@@ -68,19 +68,19 @@ def main(articles: int, repeats: int) -> None:
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     raw = corpus.generate(articles + 300, seed=2026)[300:]  # the bench's corpus, past the NLP modes' part
     values = [value for _, value in records_of(raw)]
-    parsed = [Validator()(obj) for obj in raw]
+    parsed = [Validator().process(obj) for obj in raw]
     gazetteer = default_gazetteer()
     locations, language = LocationStage(gazetteer), LanguageStage()
     pipeline = Pipeline.default(article_budget_s=0)
-    found = [mentions_of(locations.tag(a)) for a in parsed]
+    found = [mentions_of(locations.process(a)) for a in parsed]
     pipeline.process_many(values[:64])
     rows: list[tuple[str, Callable[[], object]]] = [
         (
             "all non-NLP stages now",
             lambda: [pipeline.process_many(values[i : i + 64]) for i in range(0, articles, 64)],
         ),
-        ("  language stage now", lambda: [language(a) for a in parsed]),
-        ("  locations stage now", lambda: [locations.tag(a) for a in parsed]),
+        ("  language stage now", lambda: [language.process(a) for a in parsed]),
+        ("  locations stage now", lambda: [locations.process(a) for a in parsed]),
         ("  decode (orjson.loads only)", lambda: [orjson.loads(v) for v in values]),
         (
             "locations floor: bookkeeping, no rules",

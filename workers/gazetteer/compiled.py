@@ -11,7 +11,7 @@ about 250 MB of Python objects in every process. Compiled, it is:
   forms) and the fingerprint of the inputs.
 
 The files are mapped (``mmap``), so their pages are shared by every process on the host and
-read from disk only where a key is looked up; places become :class:`~workers.records.Place`
+read from disk only where a key is looked up; places become :class:`~workers.core.records.Place`
 objects on first use and are remembered, as are the answers of each key. A directory is named
 by the fingerprint of everything the build reads (the data files, the code that builds the
 index, the format): changed data or code means a new directory, never a stale one.
@@ -44,9 +44,9 @@ from typing import Any, Final, cast, get_args
 import marisa_trie
 import orjson
 
+from workers.core.records import Place, PlaceKind
 from workers.gazetteer.index import Gazetteer, Signature, Table
 from workers.gazetteer.sources import load_sources
-from workers.records import Place, PlaceKind
 
 log = logging.getLogger(__name__)
 

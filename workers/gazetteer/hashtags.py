@@ -6,11 +6,11 @@
 
 from __future__ import annotations
 
+from workers.core.records import Place
 from workers.gazetteer import rules_ar
 from workers.gazetteer.normalize import HASHTAG_RE, is_arabic, is_cased, normalize_token
 from workers.gazetteer.scan import Hit, Scan, Tokens, camel_parts
 from workers.gazetteer.wordlists import ENGLISH_COMMON_NAMES
-from workers.records import Place
 
 
 def hashtags(text: str, tokens: Tokens) -> dict[int, tuple[int, int, int]]:

@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TypeVar
 
+from workers.core.records import Place
 from workers.gazetteer.normalize import (
     is_arabic,
     is_arabic_mark,
@@ -25,7 +26,6 @@ from workers.gazetteer.sources import (
     load_sources,
     stop_words,
 )
-from workers.records import Place
 
 log = logging.getLogger(__name__)
 

@@ -23,6 +23,7 @@ from functools import cache, lru_cache
 from itertools import compress
 from typing import Literal, NamedTuple
 
+from workers.core.records import Place, Span, TextField
 from workers.gazetteer import rules_ar, rules_en
 from workers.gazetteer.hashtags import hashtags, match_hashtag
 from workers.gazetteer.index import Gazetteer, default_gazetteer
@@ -31,7 +32,6 @@ from workers.gazetteer.rules_en import CONNECTORS, case_shape
 from workers.gazetteer.scan import Hit, Scan, Tokens
 from workers.gazetteer.scan import tokenize as tokenize  # re-exported: callers find it here
 from workers.gazetteer.sources import is_minor
-from workers.records import Place, Span, TextField
 
 Hint = Literal["", "admin1", "city"]
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from workers.core.records import Place
 from workers.gazetteer.index import Gazetteer
 from workers.gazetteer.normalize import Variant, is_arabic, mark_signature, normalize, proclitic_variants
 from workers.gazetteer.scan import Hit, Scan
@@ -23,7 +24,6 @@ from workers.gazetteer.wordlists import (
     ARABIC_PLACE_CUES,
     ARABIC_SETTLEMENT_WORDS,
 )
-from workers.records import Place
 
 #: A stripped proclitic must leave at least this much of a one-word name (see normalize).
 MIN_STRIPPED_KEY = 3

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from itertools import compress, pairwise
 
+from workers.core.records import Place
 from workers.gazetteer.index import Gazetteer
 from workers.gazetteer.normalize import is_cased, normalize, normalize_token
 from workers.gazetteer.scan import Hit, Qualifier, Scan, Tokens, camel_parts
@@ -27,7 +28,6 @@ from workers.gazetteer.wordlists import (
     SPEECH_VERBS,
     STORM_WORDS,
 )
-from workers.records import Place
 
 #: Lowercase words allowed inside a multi-word name (Bosnia and Herzegovina, Rio de Janeiro,
 #: al-Quds) as long as a capitalised word ends it.

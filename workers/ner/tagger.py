@@ -9,7 +9,7 @@ span that does not check out is dropped and counted rather than sent with wrong 
 Text reaches Stanza in chunks of at most ``MAX_CHUNK_CHARS``, and the chunks in runs of at most
 ``MAX_RUN_CHARS`` per Stanza call: a normal article is one call (Stanza batches its sentences),
 a very long body several, with the article's time budget checked before each
-(:mod:`workers.pipeline.budget`), so a 200 000-character body stops near the budget instead of
+(:mod:`workers.core.budget`), so a 200 000-character body stops near the budget instead of
 running to its end. Any exception Stanza raises propagates to the pipeline, which dead-letters
 that article with the ``entities`` stage named.
 """
@@ -29,12 +29,12 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any, Final
 
+from workers.core import budget
+from workers.core.records import Article, Entity, EntityLabel, LanguageTag, Span, TextField
+from workers.core.stages import ENTITIES
 from workers.ner.inference import tag_sentences
 from workers.ner.registry import ModelSpec, find_model, installed_models, require_model
 from workers.ner.tokens import sentences
-from workers.pipeline import budget
-from workers.pipeline.entities import STAGE
-from workers.records import Article, Entity, EntityLabel, LanguageTag, Span, TextField
 
 log = logging.getLogger(__name__)
 
@@ -361,7 +361,7 @@ class StanzaEntityTagger:
                 continue
             chunks = [c for i in indexes for c in self._chunks(i, items[i][0])]
             for run in runs_of(chunks, self.max_run_chars):
-                budget.check(STAGE)
+                budget.check(ENTITIES)
                 for chunk, entities in zip(run, self._run(loaded, run), strict=True):
                     article = items[chunk.item][0]
                     results[chunk.item].extend(self._verified(article, chunk, entities))

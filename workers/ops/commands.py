@@ -58,7 +58,7 @@ def render_table(header: Sequence[str], rows: Sequence[Sequence[str | int]]) -> 
 
 def _reasons() -> str:
     """The dead-letter reasons khabar writes (kept light: ``khabar --help`` imports this module)."""
-    from workers.pipeline.errors import Reason
+    from workers.core.errors import Reason
 
     return ", ".join(get_args(Reason))
 

@@ -16,41 +16,22 @@ from typing import IO, Any, get_args
 
 from tqdm import tqdm
 
+from workers.core.errors import Reason
+from workers.core.headers import UNKNOWN_REASON, Origin, reason_of, replay_headers
 from workers.ops.positions import Earliest, Latest, Position, TimeWindow
 from workers.ops.reader import (
     PartitionRange,
     RangeReader,
-    Record,
     await_acks,
     kafka_consumer,
     kafka_producer,
     plan_ranges,
     require_topics,
 )
-from workers.pipeline.errors import Reason
 from workers.settings import KafkaSettings
 
-#: The reason of a dead letter without a ``khabar-reason`` header (not written by khabar).
-UNKNOWN_REASON = "unknown"
 #: Every reason khabar writes, and ``unknown``.
 KNOWN_REASONS = (*get_args(Reason), UNKNOWN_REASON)
-
-REPLAYED_FROM = "khabar-replayed-from"
-REPLAYED_REASON = "khabar-replayed-reason"
-REPLAYED_SOURCE = "khabar-replayed-source"
-
-
-def header(headers: Iterable[tuple[str, bytes | None]] | None, name: str) -> str | None:
-    """The last value of header ``name`` as text, or ``None``."""
-    found = None
-    for key, value in headers or ():
-        if key == name and value is not None:
-            found = value.decode("utf-8", "replace")
-    return found
-
-
-def reason_of(headers: Iterable[tuple[str, bytes | None]] | None) -> str:
-    return header(headers, "khabar-reason") or UNKNOWN_REASON
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,18 +51,6 @@ class ReasonFilter:
     def unfamiliar(self) -> list[str]:
         """Reasons asked for that khabar never writes: probably typos."""
         return sorted((self.include | self.exclude) - set(KNOWN_REASONS))
-
-
-def replay_headers(record: Record, reason: str) -> list[tuple[str, bytes]]:
-    """Where a replayed record came from: the dead letter, its reason, and the original record."""
-    headers = [
-        (REPLAYED_FROM, f"{record.topic}/{record.partition}/{record.offset}".encode()),
-        (REPLAYED_REASON, reason.encode()),
-    ]
-    source = [header(record.headers, f"khabar-source-{part}") for part in ("topic", "partition", "offset")]
-    if all(source):
-        headers.append((REPLAYED_SOURCE, "/".join(s for s in source if s).encode()))
-    return headers
 
 
 @dataclass
@@ -163,11 +132,12 @@ async def replay_dead_letters(
                             continue
                         counts.selected += 1
                         if producer is not None:
+                            origin = Origin(record.topic, record.partition, record.offset)
                             fut = await producer.send(
                                 to_topic,
                                 key=record.key,
                                 value=record.value,
-                                headers=replay_headers(record, reason),
+                                headers=replay_headers(origin, reason, record.headers),
                             )
                             sent.append((fut, counts))
                     await await_acks([fut for fut, _ in sent], to_topic)

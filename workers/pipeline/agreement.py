@@ -49,9 +49,9 @@ from collections.abc import Callable, Iterable, Sequence
 from itertools import accumulate
 from typing import Generic, TypeVar
 
+from workers.core.records import Article, Entity, Location, Place, Span
 from workers.gazetteer.sources import is_notable
 from workers.ner.tokens import words
-from workers.records import Article, Entity, Location, Place, Span
 
 #: Kinds of place whose name is evidence enough against a PER/ORG/MISC reading of the same span.
 SELF_EVIDENT_KINDS = frozenset({"country", "continent", "region", "admin1"})

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from workers.contract import SCHEMA_VERSION
-from workers.records import Article, Entity, LanguageTag, Location, Place, PlaceKind, Span
+import orjson
 
-STAGE = "assemble"
+from workers import __version__
+from workers.contract import SCHEMA_VERSION
+from workers.core import stages
+from workers.core.outcomes import Enriched
+from workers.core.records import Article, Entity, LanguageTag, Location, Place, PlaceKind, Span
+from workers.pipeline.agreement import agree
+
+STAGE = stages.ASSEMBLE
 
 
 def span_json(span: Span) -> dict[str, Any]:
@@ -189,3 +196,37 @@ def assemble(
         },
         "processing": processing,
     }
+
+
+class AssembleStage:
+    """The stages' findings -> the encoded event: entities made to agree with the places
+    (:func:`~workers.pipeline.agreement.agree`), the event built and serialised."""
+
+    name = STAGE
+    requires = ("article", "language", "entities", "locations", "started")
+    provides = "enriched"
+    finishing = True
+    model_version = ""
+
+    def __init__(self, models: Mapping[str, str], worker_version: str = __version__) -> None:
+        self.models = dict(models)
+        self.worker_version = worker_version
+
+    def process(
+        self,
+        article: Article,
+        language: LanguageTag,
+        entities: Sequence[Entity],
+        locations: Sequence[Location],
+        started: float,
+    ) -> Enriched:
+        event = assemble(
+            article,
+            language,
+            agree(entities, locations, article),
+            locations,
+            worker_version=self.worker_version,
+            models=self.models,
+            duration_s=time.perf_counter() - started,
+        )
+        return Enriched(key=article.id.encode("utf-8"), value=orjson.dumps(event), event=event)

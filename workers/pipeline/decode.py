@@ -13,9 +13,10 @@ from typing import Any
 
 import orjson
 
-from workers.pipeline.errors import Rejected
+from workers.core import stages
+from workers.core.errors import Rejected
 
-STAGE = "decode"
+STAGE = stages.DECODE
 
 #: Largest record value parsed, in bytes (``KHABAR_MAX_RECORD_BYTES``).
 DEFAULT_MAX_RECORD_BYTES = 4 * 1024 * 1024
@@ -40,3 +41,20 @@ def decode(value: bytes | None, max_bytes: int | None = DEFAULT_MAX_RECORD_BYTES
     if not isinstance(obj, dict):
         raise Rejected("not_an_object", f"JSON value is a {type(obj).__name__}, not an object", STAGE)
     return obj
+
+
+class DecodeStage:
+    """:func:`decode` as a stage: the record's value in, its JSON object out."""
+
+    name = STAGE
+    requires = ("value",)
+    provides = "record"
+    finishing = False
+    model_version = ""
+
+    def __init__(self, max_bytes: int | None = DEFAULT_MAX_RECORD_BYTES) -> None:
+        #: Records with more bytes are dead-lettered unparsed (``record_too_large``); None: no cap.
+        self.max_bytes = max_bytes
+
+    def process(self, value: bytes | None) -> dict[str, Any]:
+        return decode(value, self.max_bytes)

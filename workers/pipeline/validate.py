@@ -14,10 +14,11 @@ from typing import Any
 from jsonschema.exceptions import ValidationError, best_match
 
 from workers.contract import RAW_ARTICLE, load_schema, validator
-from workers.pipeline.errors import Rejected
-from workers.records import Article
+from workers.core import stages
+from workers.core.errors import Rejected
+from workers.core.records import Article
 
-STAGE = "validate"
+STAGE = stages.VALIDATE
 
 #: Bodies longer than this (in characters) are dead-lettered (``KHABAR_MAX_BODY_CHARS``).
 DEFAULT_MAX_BODY_CHARS = 200_000
@@ -121,8 +122,10 @@ class Validator:
     """Checks the raw-article contract and the worker's own limits."""
 
     name = STAGE
-    provides = frozenset({"article"})
-    requires: frozenset[str] = frozenset()
+    requires = ("record",)
+    provides = "article"
+    finishing = False
+    model_version = ""
 
     def __init__(self, max_body_chars: int = DEFAULT_MAX_BODY_CHARS) -> None:
         self.max_body_chars = max_body_chars
@@ -133,7 +136,8 @@ class Validator:
         #: for a document they do not accept, to confirm and to say what is wrong with it.
         self._fast = _fast_rules(load_schema(RAW_ARTICLE))
 
-    def __call__(self, obj: dict[str, Any]) -> Article:
+    def process(self, record: dict[str, Any]) -> Article:
+        obj = record
         if self._fast is None or type(obj) is not dict or not _fast_check(obj, self._fast):
             self._check_schema(obj)
         body: str = obj["body"]

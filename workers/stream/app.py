@@ -25,6 +25,7 @@ from aiokafka.errors import KafkaError
 from faust.exceptions import ProducerSendError
 from faust.types import TP
 
+from workers.core.stages import ENTITIES
 from workers.observability import metrics
 from workers.observability.endpoints import Health
 from workers.observability.logs import record_context
@@ -311,5 +312,5 @@ def _abandon_batch(events: Sequence[Any], exc: Exception) -> NoReturn:
 
 
 def _spans_dropped(pipeline: Pipeline) -> int:
-    stats = getattr(pipeline.entities.tagger, "stats", None)
+    stats = getattr(getattr(pipeline.stage(ENTITIES), "tagger", None), "stats", None)
     return int(stats["spans_dropped_unverified"]) if stats is not None else 0
