@@ -1,13 +1,23 @@
-"""Offline enrichment of a JSON Lines file (``khabar enrich``): no broker, same events as the worker."""
+"""Offline enrichment of a JSON Lines file (``khabar enrich``): no broker, same events as the worker.
+
+Lines go through the pipeline in batches, as in the worker, and out through the same sink
+protocol (:class:`~workers.sinks.jsonl.JsonlSink`); a line's number stands where a record's
+offset would.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import IO
 
 from tqdm import tqdm
 
-from workers.pipeline.runner import DeadLetter, Pipeline
+from workers.core.headers import Origin
+from workers.core.outcomes import DeadLetter
+from workers.pipeline.runner import Pipeline
+from workers.sinks import Received
+from workers.sinks.jsonl import JsonlSink
 
 
 @dataclass
@@ -26,18 +36,14 @@ def enrich_lines(
     batch_size: int = 64,
 ) -> EnrichReport:
     """One enriched event per good input line, in input order; bad lines are reported (line
-    number, reason) and skipped. Lines go through the pipeline in batches, as in the worker."""
-    report = EnrichReport()
-    batch: list[tuple[int, bytes]] = []
+    number, reason) and skipped. ``total`` (lines, for the progress bar) may be unknown."""
+    out = JsonlSink(sink)
+    name = getattr(source, "name", "<input>")
+    batch: list[Received] = []
 
     def flush() -> None:
-        outcomes = pipeline.process_many([value for _, value in batch])
-        for (lineno, _), outcome in zip(batch, outcomes, strict=True):
-            if isinstance(outcome, DeadLetter):
-                report.rejected.append((lineno, outcome))
-            else:
-                sink.write(outcome.value + b"\n")
-                report.enriched += 1
+        outcomes = pipeline.process_many([r.value for r in batch])
+        asyncio.run(out.write(list(zip(batch, outcomes, strict=True))))
         bar.update(len(batch))
         batch.clear()
 
@@ -46,9 +52,9 @@ def enrich_lines(
             value = line.rstrip(b"\r\n")
             if not value.strip():
                 continue
-            batch.append((lineno, value))
+            batch.append(Received(Origin(str(name), 0, lineno), None, value))
             if len(batch) == batch_size:
                 flush()
         if batch:
             flush()
-    return report
+    return EnrichReport(out.enriched, out.rejected)

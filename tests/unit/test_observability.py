@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable
 from typing import Any
 
 import orjson
 import pytest
-from prometheus_client import REGISTRY, CollectorRegistry, Counter
+from prometheus_client import CollectorRegistry, Counter
 
+from workers.core.outcomes import DeadLetter, Enriched
 from workers.core.records import Article, Entity, LanguageTag
-from workers.observability import metrics
 from workers.observability.endpoints import Health, make_app
 from workers.observability.logs import JsonFormatter, logging_config, record_context
+from workers.observability.metrics import PrometheusSensor
 from workers.pipeline.runner import Pipeline
 from workers.stream.lag import LagTracker
 
@@ -40,8 +42,9 @@ def call(app: Any, path: str) -> tuple[str, dict[str, str], bytes]:
 
 def test_readiness_needs_models_partitions_and_a_recent_broker_answer() -> None:
     clock = Clock()
-    health = Health(broker_timeout_s=15, clock=clock)
-    app = make_app(health, CollectorRegistry())
+    sensor = PrometheusSensor()
+    health = Health(broker_timeout_s=15, clock=clock, sensor=sensor)
+    app = make_app(health, sensor.registry)
     status, _, body = call(app, "/readyz")
     assert status.startswith("503")
     checks = orjson.loads(body)["checks"]
@@ -62,7 +65,9 @@ def test_readiness_needs_models_partitions_and_a_recent_broker_answer() -> None:
     assert status.startswith("200"), body
     assert headers["Content-Type"] == "application/json"
     assert orjson.loads(body)["checks"]["partitions"] == {"ok": True, "assigned": 2}
-    assert REGISTRY.get_sample_value("khabar_ready") == 1.0  # the gauge reads this state when scraped
+    # The gauge reads this state when scraped; the partitions gauge was told on assignment.
+    assert sensor.registry.get_sample_value("khabar_ready") == 1.0
+    assert sensor.registry.get_sample_value("khabar_consumer_assigned_partitions") == 2.0
 
     clock.now += 16  # the broker stopped answering the lag poll
     status, _, body = call(app, "/readyz")
@@ -72,6 +77,19 @@ def test_readiness_needs_models_partitions_and_a_recent_broker_answer() -> None:
     health.broker_answered()
     health.assigned(())  # a rebalance revoked everything
     assert not health.ready()
+    assert sensor.registry.get_sample_value("khabar_ready") == 0.0
+
+
+def test_each_sensor_has_its_own_registry_with_the_process_metrics() -> None:
+    # Two sensors (two tests, two apps in one process) never collide, and the registry /metrics
+    # serves carries the process collectors the dashboards read (resident memory, CPU).
+    first, second = PrometheusSensor(), PrometheusSensor()
+    first.on_batch(3)
+    assert first.registry.get_sample_value("khabar_articles_consumed_total") == 3.0
+    assert second.registry.get_sample_value("khabar_articles_consumed_total") == 0.0
+    status, _, body = call(make_app(Health(), first.registry), "/metrics")
+    assert status.startswith("200")
+    assert b"process_resident_memory_bytes" in body and b"khabar_batch_size_bucket" in body
 
 
 def test_healthz_metrics_and_unknown_paths() -> None:
@@ -89,38 +107,38 @@ def test_healthz_metrics_and_unknown_paths() -> None:
 
 
 def test_content_counters_use_only_bounded_labels() -> None:
-    before_qa = metrics.LOCATIONS.labels(country="QA")._value.get()
-    before_none = metrics.LOCATIONS.labels(country="none")._value.get()
-    before_per = metrics.ENTITIES.labels(label="PER")._value.get()
-    before_ar = metrics.BY_LANGUAGE.labels(language="ar")._value.get()
+    sensor = PrometheusSensor()
     event = {
         "language": {"code": "ar"},
         "locations": [{"country_code": "QA", "name": "الدوحة"}, {"country_code": None, "name": "Europe"}],
         "entities": [{"label": "PER", "text": "someone"}],
     }
-    metrics.count_content(event)
-    assert metrics.LOCATIONS.labels(country="QA")._value.get() == before_qa + 1
-    assert metrics.LOCATIONS.labels(country="none")._value.get() == before_none + 1
-    assert metrics.ENTITIES.labels(label="PER")._value.get() == before_per + 1
-    assert metrics.BY_LANGUAGE.labels(language="ar")._value.get() == before_ar + 1
-    for family in metrics.LOCATIONS.collect():
+    sensor.on_published(Enriched(b"k", b"{}", event), None)
+    sample = sensor.registry.get_sample_value
+    assert sample("khabar_articles_enriched_total") == 1.0
+    assert sample("khabar_locations_total", {"country": "QA"}) == 1.0
+    assert sample("khabar_locations_total", {"country": "none"}) == 1.0
+    assert sample("khabar_entities_total", {"label": "PER"}) == 1.0
+    assert sample("khabar_articles_by_language_total", {"language": "ar"}) == 1.0
+    for family in sensor.locations.collect():
         assert all(s.labels.get("country") != "الدوحة" for s in family.samples)
+    sensor.on_published(DeadLetter("not_json", "decode", "x", None, "not_json"), None)
+    assert sample("khabar_articles_dead_lettered_total", {"reason": "not_json"}) == 1.0
+    assert sample("khabar_articles_enriched_total") == 1.0
 
 
 def test_end_to_end_latency_ignores_missing_timestamps_and_clock_skew() -> None:
-    def count() -> float:
-        return sum(
-            s.value
-            for f in metrics.END_TO_END_SECONDS.collect()
-            for s in f.samples
-            if s.name.endswith("_count")
-        )
+    sensor = PrometheusSensor()
+    letter = DeadLetter("not_json", "decode", "x", None, "not_json")
 
-    before = count()
-    metrics.observe_published(1000.0, None)
-    assert count() == before
-    metrics.observe_published(1000.0, 1000.5)  # producer clock ahead of ours
-    assert count() == before + 1
+    def count() -> float | None:
+        return sensor.registry.get_sample_value("khabar_end_to_end_latency_seconds_count")
+
+    sensor.on_published(letter, None)
+    assert count() == 0.0
+    sensor.on_published(letter, time.time() + 0.5)  # producer clock ahead of ours
+    assert count() == 1.0
+    assert sensor.registry.get_sample_value("khabar_end_to_end_latency_seconds_sum") == 0.0
 
 
 def test_lag_is_end_offset_minus_next_offset_never_negative() -> None:
@@ -168,14 +186,12 @@ def test_lag_of_a_partition_not_received_yet_counts_from_the_group_commit_not_th
 
 
 def test_lag_gauge_drops_revoked_partitions() -> None:
-    metrics.set_lag("t-lag", {0: 5, 1: -3})
-    assert metrics.LAG.labels(topic="t-lag", partition="1")._value.get() == 0
-    metrics.set_lag("t-lag", {0: 0}, gone=[1])
+    sensor = PrometheusSensor()
+    sensor.on_lag("t-lag", {0: 5, 1: -3})
+    assert sensor.registry.get_sample_value("khabar_consumer_lag", {"topic": "t-lag", "partition": "1"}) == 0
+    sensor.on_lag("t-lag", {0: 0}, gone=[1])
     partitions = {
-        s.labels["partition"]
-        for f in metrics.LAG.collect()
-        for s in f.samples
-        if s.labels["topic"] == "t-lag"
+        s.labels["partition"] for f in sensor.lag.collect() for s in f.samples if s.labels["topic"] == "t-lag"
     }
     assert partitions == {"0"}
 

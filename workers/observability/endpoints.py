@@ -16,10 +16,10 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import orjson
-from prometheus_client import REGISTRY, CollectorRegistry, make_wsgi_app
+from prometheus_client import CollectorRegistry, make_wsgi_app
 from prometheus_client.exposition import ThreadingWSGIServer
 
-from workers.observability import metrics
+from workers.observability.sensor import NullSensor, Sensor
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -30,16 +30,23 @@ class Health:
 
     ``broker_timeout_s``: how long after the broker's last answer the worker still
     counts as connected (the lag poll is the regular round trip that refreshes it).
+    ``sensor`` is told the assigned partitions, and asks :meth:`ready` whenever it is scraped.
     """
 
-    def __init__(self, broker_timeout_s: float = 30.0, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        broker_timeout_s: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+        sensor: Sensor | None = None,
+    ) -> None:
         self.broker_timeout_s = broker_timeout_s
+        self._sensor: Sensor = sensor or NullSensor()
         self._clock = clock
         self._lock = threading.Lock()
         self._models_loaded = False
         self._partitions: frozenset[tuple[str, int]] = frozenset()
         self._broker_seen: float | None = None
-        metrics.READY.set_function(lambda: 1.0 if self.ready() else 0.0)
+        self._sensor.on_readiness(self.ready)
 
     def models_loaded(self) -> None:
         with self._lock:
@@ -48,7 +55,7 @@ class Health:
     def assigned(self, partitions: Iterable[tuple[str, int]]) -> None:
         with self._lock:
             self._partitions = frozenset(partitions)
-        metrics.ASSIGNED.set(len(self._partitions))
+        self._sensor.on_assigned(len(self._partitions))
 
     def broker_answered(self) -> None:
         with self._lock:
@@ -84,7 +91,7 @@ def _json(start_response: StartResponse, status: str, body: dict[str, Any]) -> l
     return [payload]
 
 
-def make_app(health: Health, registry: CollectorRegistry = REGISTRY) -> WsgiApp:
+def make_app(health: Health, registry: CollectorRegistry) -> WsgiApp:
     metrics_app = make_wsgi_app(registry)
 
     def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -118,7 +125,7 @@ class _QuietHandler(WSGIRequestHandler):
 class EndpointServer:
     """The HTTP server in a daemon thread; ``port=0`` picks a free port (see ``.port``)."""
 
-    def __init__(self, host: str, port: int, health: Health, registry: CollectorRegistry = REGISTRY) -> None:
+    def __init__(self, host: str, port: int, health: Health, registry: CollectorRegistry) -> None:
         try:
             self._server: WSGIServer = make_server(
                 host, port, make_app(health, registry), ThreadingWSGIServer, handler_class=_QuietHandler

@@ -8,11 +8,10 @@ fails is dead-lettered again, so after a fix replay only the reasons that fix ad
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from typing import IO, Any, get_args
+from typing import IO, get_args
 
 from tqdm import tqdm
 
@@ -22,13 +21,15 @@ from workers.ops.positions import Earliest, Latest, Position, TimeWindow
 from workers.ops.reader import (
     PartitionRange,
     RangeReader,
-    await_acks,
+    acked,
     kafka_consumer,
     kafka_producer,
     plan_ranges,
     require_topics,
 )
 from workers.settings import KafkaSettings
+from workers.sinks import Message
+from workers.sinks.kafka import Publisher, aiokafka_send
 
 #: Every reason khabar writes, and ``unknown``.
 KNOWN_REASONS = (*get_args(Reason), UNKNOWN_REASON)
@@ -114,11 +115,13 @@ async def replay_dead_letters(
         report.ranges = await plan_ranges(consumer, dlq_topic, start, Latest())
         reader = RangeReader(consumer, dlq_topic, report.ranges, TimeWindow.of(start, Latest()))
         async with nullcontext() if dry_run else kafka_producer(settings) as producer:
+            publisher = Publisher(aiokafka_send(producer)) if producer is not None else None
             with tqdm(
                 total=reader.total, unit="record", disable=not progress, file=stderr, desc=f"{dlq_topic} →"
             ) as bar:
                 while not report.limited and (batch := await reader.next_batch(500)) is not None:
-                    sent: list[tuple[asyncio.Future[Any], ReasonCounts]] = []
+                    messages: list[Message] = []
+                    selected: list[ReasonCounts] = []
                     for record in batch:
                         if limit is not None and report.totals().selected >= limit:
                             report.limited = True
@@ -131,18 +134,20 @@ async def replay_dead_letters(
                         if not reasons.selects(reason):
                             continue
                         counts.selected += 1
-                        if producer is not None:
-                            origin = Origin(record.topic, record.partition, record.offset)
-                            fut = await producer.send(
+                        origin = Origin(record.topic, record.partition, record.offset)
+                        messages.append(
+                            Message(
                                 to_topic,
-                                key=record.key,
-                                value=record.value,
-                                headers=replay_headers(origin, reason, record.headers),
+                                record.key,
+                                record.value,
+                                replay_headers(origin, reason, record.headers),
                             )
-                            sent.append((fut, counts))
-                    await await_acks([fut for fut, _ in sent], to_topic)
-                    for _, counts in sent:
-                        counts.published += 1
+                        )
+                        selected.append(counts)
+                    if publisher is not None:
+                        await acked(publisher.publish(messages), to_topic)
+                        for counts in selected:
+                            counts.published += 1
                     bar.update(reader.progress() - bar.n)
     return report
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -251,10 +251,11 @@ class RangeReader:
         return None
 
 
-async def await_acks(futures: Sequence[asyncio.Future[Any]], topic: str) -> None:
-    """Wait until the broker acknowledged every send; ``OpsError`` on the first failure."""
+async def acked(publishing: Awaitable[None], topic: str) -> None:
+    """Wait for ``publishing`` (a sink's write, a publisher's publish): ``OpsError`` naming
+    ``topic`` when the broker did not acknowledge every record."""
     try:
-        await asyncio.gather(*futures)
+        await publishing
     except (KafkaError, OSError, TimeoutError) as exc:
         raise OpsError(f"publishing to {topic} failed: {_why(exc)}") from exc
 

@@ -1,10 +1,11 @@
 """``khabar replay``: re-enrich a slice of the input topic's history with the current pipeline.
 
 A one-shot job beside the running worker: it assigns the input partitions itself (no consumer
-group, nothing committed), so the worker's group offsets never move. Each record goes through
-``Pipeline.process`` exactly as in the worker; enriched events go to the output topic keyed by
-article id (downstream keeps the latest event per key), dead letters to the DLQ with the
-worker's headers.
+group, nothing committed), so the worker's group offsets never move. Records go through
+``Pipeline.process_many`` in batches of ``KHABAR_BATCH_SIZE``, as in the worker (so NER is batched
+too), and out through the worker's sink (:class:`~workers.sinks.kafka.KafkaSink`): enriched events
+to the output topic keyed by article id (downstream keeps the latest event per key), dead letters
+to the DLQ with the worker's headers.
 """
 
 from __future__ import annotations
@@ -15,23 +16,26 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO
 
 from tqdm import tqdm
 
+from workers.core.headers import Origin
+from workers.core.outcomes import Enriched
 from workers.ops.positions import Position, TimeWindow
 from workers.ops.reader import (
     PartitionRange,
     RangeReader,
-    await_acks,
+    acked,
     kafka_consumer,
     kafka_producer,
     plan_ranges,
     require_topics,
 )
-from workers.pipeline.runner import Enriched, Outcome, Pipeline
+from workers.pipeline.runner import Pipeline
 from workers.settings import WorkerSettings
-from workers.stream.app import dead_letter_headers
+from workers.sinks import Received, Routes
+from workers.sinks.kafka import KafkaSink, Publisher, aiokafka_send
 
 
 @dataclass
@@ -44,11 +48,6 @@ class ReplayReport:
     read: int = 0
     enriched: int = 0
     dead_lettered: Counter[str] = field(default_factory=Counter)
-
-
-def process_all(pipeline: Pipeline, values: Sequence[bytes | None]) -> list[Outcome]:
-    """One outcome per value, in order; runs in the executor thread."""
-    return [pipeline.process(value) for value in values]
 
 
 async def replay_history(
@@ -77,6 +76,13 @@ async def replay_history(
             reader = RangeReader(consumer, settings.input_topic, report.ranges, TimeWindow.of(start, stop))
             pipeline = await loop.run_in_executor(executor, load_pipeline) if reader.total else None
             async with nullcontext() if dry_run else kafka_producer(settings) as producer:
+                routes = Routes(settings.output_topic, settings.dlq_topic)
+                # The worker's own routing and headers; a replay reports counts, not log lines.
+                sink = (
+                    KafkaSink(Publisher(aiokafka_send(producer)), routes, log_dead_letters=False)
+                    if producer is not None
+                    else None
+                )
                 with tqdm(
                     total=reader.total,
                     unit="article",
@@ -86,32 +92,18 @@ async def replay_history(
                 ) as bar:
                     while pipeline is not None and (batch := await reader.next_batch(settings.batch_size)):
                         values = [record.value for record in batch]
-                        outcomes = await loop.run_in_executor(executor, process_all, pipeline, values)
-                        pending: list[asyncio.Future[Any]] = []
-                        for record, outcome in zip(batch, outcomes, strict=True):
+                        outcomes = await loop.run_in_executor(executor, pipeline.process_many, values)
+                        written = [
+                            (Received(Origin(r.topic, r.partition, r.offset), r.key, r.value), outcome)
+                            for r, outcome in zip(batch, outcomes, strict=True)
+                        ]
+                        for _, outcome in written:
                             report.read += 1
                             if isinstance(outcome, Enriched):
                                 report.enriched += 1
-                                if producer is not None:
-                                    pending.append(
-                                        await producer.send(
-                                            settings.output_topic, key=outcome.key, value=outcome.value
-                                        )
-                                    )
                             else:
                                 report.dead_lettered[outcome.reason] += 1
-                                if producer is not None:
-                                    headers = dead_letter_headers(
-                                        outcome, record.topic, record.partition, record.offset
-                                    )
-                                    pending.append(
-                                        await producer.send(
-                                            settings.dlq_topic,
-                                            key=record.key,
-                                            value=record.value,
-                                            headers=headers,
-                                        )
-                                    )
-                        await await_acks(pending, f"{settings.output_topic}/{settings.dlq_topic}")
+                        if sink is not None:
+                            await acked(sink.write(written), f"{settings.output_topic}/{settings.dlq_topic}")
                         bar.update(reader.progress() - bar.n)
     return report

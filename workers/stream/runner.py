@@ -22,9 +22,9 @@ from typing import Any
 
 import faust
 
-from workers.observability import metrics
 from workers.observability.endpoints import EndpointServer, Health
 from workers.observability.logs import logging_config
+from workers.observability.metrics import PrometheusSensor
 from workers.pipeline.runner import Pipeline
 from workers.settings import WorkerSettings
 from workers.stream import exits
@@ -45,8 +45,8 @@ class WorkerError(Exception):
 class _DeadlineWorker(faust.Worker):
     """Faust's worker with a bound on how long a signal-initiated shutdown may take."""
 
-    def __init__(self, app: faust.App, *, shutdown_timeout_s: float, **kwargs: Any) -> None:
-        super().__init__(app, **kwargs)
+    def __init__(self, app: faust.App, *services: Any, shutdown_timeout_s: float, **kwargs: Any) -> None:
+        super().__init__(app, *services, **kwargs)
         self._shutdown_timeout_s = shutdown_timeout_s
         # At WARNING and above Faust's start-up spinner would set the root logger to DEBUG (to
         # spin on every record) and leave it there: every debug call of Faust and mode, several
@@ -94,20 +94,20 @@ def run_worker(settings: WorkerSettings) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, _exit_quietly)
     # The lag poll is the regular broker round trip; three missed polls mean the broker is gone.
-    health = Health(broker_timeout_s=max(15.0, 3 * settings.lag_interval_s))
+    sensor = PrometheusSensor()
+    health = Health(broker_timeout_s=max(15.0, 3 * settings.lag_interval_s), sensor=sensor)
     if settings.metrics_port:
-        server = EndpointServer(settings.metrics_host, settings.metrics_port, health).start()
+        server = EndpointServer(settings.metrics_host, settings.metrics_port, health, sensor.registry).start()
         log.info("metrics and probes on http://%s:%d/{metrics,healthz,readyz}", server.host, server.port)
     if not settings.enrich:
         log.warning("KHABAR_ENRICH=false: records are forwarded unchanged (pass-through, for diagnostics)")
         settings = settings.model_copy(update={"ner": False})
-    pipeline = Pipeline.from_settings(settings, observer=metrics.observe_stage)
+    pipeline = Pipeline.from_settings(settings, observer=sensor.on_stage)
     load_seconds = pipeline.warm_up()
     # What is alive now (models, tables, stage state) lives as long as the process: the cyclic
     # collector skips it instead of walking it again on every full collection.
     gc.freeze()
-    metrics.set_model_load_times(load_seconds)
-    metrics.set_build_info(pipeline.models)
+    sensor.on_models_loaded(load_seconds, pipeline.models)
     health.models_loaded()
     log.info(
         "models loaded (%s): %s",
@@ -123,7 +123,7 @@ def run_worker(settings: WorkerSettings) -> None:
     health.broker_answered()
     if attempts > 1:
         log.info("broker %s reachable after %d attempts", settings.broker, attempts)
-    app = build_app(settings, pipeline, health)
+    built = build_app(settings, pipeline, health, sensor)
     log.info(
         "worker %s: %s -> %s (dead letters: %s) on %s",
         settings.group_id,
@@ -133,7 +133,8 @@ def run_worker(settings: WorkerSettings) -> None:
         settings.broker,
     )
     _DeadlineWorker(
-        app,
+        built.app,
+        built.lag_poller,
         shutdown_timeout_s=settings.shutdown_timeout_s,
         loglevel=settings.log_level,
         logging_config=logging_config(settings.log_level, settings.log_format),
