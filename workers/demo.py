@@ -16,9 +16,9 @@ from typing import Any
 
 import click
 import orjson
-from aiokafka import AIOKafkaConsumer
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin import NewTopic
 
+from workers import kafka_clients
 from workers.broker import FAST_GROUP_ENV, EmbeddedBroker
 from workers.core import headers as khabar_headers
 from workers.jsonl import jsonl_records
@@ -31,7 +31,7 @@ def sample_articles() -> Path:
 
 
 async def ensure_topics(kafka: KafkaSettings, names: list[str], partitions: int = 4) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_list())
+    admin = kafka_clients.admin(kafka)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -81,12 +81,8 @@ async def watch(
 ) -> int:
     """Print events and dead letters as they come; stop after ``expected`` (unless ``forever``),
     at ``deadline``, or as soon as the ``worker`` process has exited (nothing more will come)."""
-    consumer = AIOKafkaConsumer(
-        topics.output_topic,
-        topics.dlq_topic,
-        bootstrap_servers=kafka.bootstrap_list(),
-        group_id=None,
-        auto_offset_reset="earliest",
+    consumer = kafka_clients.consumer(
+        kafka, topics.output_topic, topics.dlq_topic, group_id=None, auto_offset_reset="earliest"
     )
     await consumer.start()
     seen = 0
