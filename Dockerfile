@@ -44,7 +44,6 @@ RUN deploy/docker/install.sh --torch-only /opt/khabar
 COPY pyproject.toml README.md ./
 COPY schemas/ schemas/
 COPY workers/ workers/
-COPY tests/ tests/
 RUN deploy/docker/install.sh /opt/khabar \
     && deploy/docker/bake-models.sh /opt/khabar /opt/khabar/stanza_resources
 

@@ -3,6 +3,7 @@
 - hadolint lints the Dockerfile; the properties deployments rely on are asserted (multi-stage,
   numeric non-root USER, HEALTHCHECK on /healthz with urllib, ENTRYPOINT/CMD/STOPSIGNAL, torch from
   the CPU index through deploy/docker/install.sh, only KHABAR_* settings the worker knows);
+- what goes in: the package sources, without the tests;
 - the install script: `bash -n`, shellcheck and the order of its steps (`--dry-run`); the real run
   (a fresh virtual environment) is CI's job: `deploy/docker/install.sh /tmp/khabar-venv`;
 - the image's HEALTHCHECK command passes against a real `khabar worker` started with the image's
@@ -273,10 +274,26 @@ def test_dockerignore_sends_the_sources_and_nothing_else() -> None:
         ".git/HEAD",
         "out/x.jsonl",
         "workers/__pycache__/cli.cpython-311.pyc",
+        "tests/unit/test_cli.py",
         "tests/deploy/schemas/node_modules/ajv/package.json",
         ".hypothesis/examples/x",
     ):
         assert _ignored(unwanted, patterns), f"{unwanted} would be sent to the build"
+
+
+def _copied_sources() -> list[str]:
+    return [
+        src.rstrip("/")
+        for i in dockerfile()
+        if i.keyword == "COPY" and "--from=" not in i.args
+        for src in i.args.split()[:-1]
+    ]
+
+
+def test_the_image_gets_no_tests() -> None:
+    sources = _copied_sources()
+    assert not any(s == "tests" or s.startswith("tests/") for s in sources), "the image runs no tests"
+    assert _ignored("tests/conftest.py", _dockerignore()), ".dockerignore keeps tests/ out of the context"
 
 
 # -- the install scripts --------------------------------------------------------------------------
