@@ -19,7 +19,7 @@ import orjson
 from aiokafka.admin import NewTopic
 
 from workers import kafka_clients
-from workers.broker import FAST_GROUP_ENV, EmbeddedBroker
+from workers.broker import FAST_GROUP_ENV, EmbeddedBroker, tansu_binary
 from workers.core import headers as khabar_headers
 from workers.jsonl import jsonl_records
 from workers.produce import produce_records
@@ -118,6 +118,18 @@ def run_demo(
     exit_when_done: bool,
     timeout: float,
 ) -> int:
+    """Run the demo (``khabar demo``); its exit status. Raises ``BrokerError`` when the embedded
+    broker is not installed or cannot start.
+
+    Args:
+        broker_port: the embedded broker's port; None picks a free one.
+        metrics_port: the worker's /metrics, /healthz and /readyz port.
+        articles: JSON Lines to publish; None publishes the bundled samples.
+        exit_when_done: stop once every article came out, instead of at Ctrl-C.
+        timeout: with ``exit_when_done``, how long to wait for them.
+    """
+    # Before the temporary directory: a missing broker would leave it behind for nothing.
+    tansu_binary()
     source = articles or sample_articles()
     workdir = Path(tempfile.mkdtemp(prefix="khabar-demo-"))
     worker_log = workdir / "worker.log"
