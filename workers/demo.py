@@ -16,10 +16,10 @@ from typing import Any
 
 import click
 import orjson
-from aiokafka import AIOKafkaConsumer
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin import NewTopic
 
-from workers.broker import FAST_GROUP_ENV, EmbeddedBroker
+from workers import kafka_clients
+from workers.broker import FAST_GROUP_ENV, EmbeddedBroker, tansu_binary
 from workers.core import headers as khabar_headers
 from workers.jsonl import jsonl_records
 from workers.produce import produce_records
@@ -31,7 +31,7 @@ def sample_articles() -> Path:
 
 
 async def ensure_topics(kafka: KafkaSettings, names: list[str], partitions: int = 4) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_list())
+    admin = kafka_clients.admin(kafka)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -81,12 +81,8 @@ async def watch(
 ) -> int:
     """Print events and dead letters as they come; stop after ``expected`` (unless ``forever``),
     at ``deadline``, or as soon as the ``worker`` process has exited (nothing more will come)."""
-    consumer = AIOKafkaConsumer(
-        topics.output_topic,
-        topics.dlq_topic,
-        bootstrap_servers=kafka.bootstrap_list(),
-        group_id=None,
-        auto_offset_reset="earliest",
+    consumer = kafka_clients.consumer(
+        kafka, topics.output_topic, topics.dlq_topic, group_id=None, auto_offset_reset="earliest"
     )
     await consumer.start()
     seen = 0
@@ -122,6 +118,18 @@ def run_demo(
     exit_when_done: bool,
     timeout: float,
 ) -> int:
+    """Run the demo (``khabar demo``); its exit status. Raises ``BrokerError`` when the embedded
+    broker is not installed or cannot start.
+
+    Args:
+        broker_port: the embedded broker's port; None picks a free one.
+        metrics_port: the worker's /metrics, /healthz and /readyz port.
+        articles: JSON Lines to publish; None publishes the bundled samples.
+        exit_when_done: stop once every article came out, instead of at Ctrl-C.
+        timeout: with ``exit_when_done``, how long to wait for them.
+    """
+    # Before the temporary directory: a missing broker would leave it behind for nothing.
+    tansu_binary()
     source = articles or sample_articles()
     workdir = Path(tempfile.mkdtemp(prefix="khabar-demo-"))
     worker_log = workdir / "worker.log"

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import IO
 
-from aiokafka import AIOKafkaProducer
 from tqdm import tqdm
 
+from workers import kafka_clients
 from workers.settings import KafkaSettings
-from workers.stream.kafka_auth import aiokafka_options
 
 
 async def produce_records(
@@ -21,7 +20,7 @@ async def produce_records(
     stderr: IO[str] | None = None,
 ) -> int:
     """Send every record and wait until the broker acknowledged all of them (acks=all)."""
-    producer = AIOKafkaProducer(acks="all", linger_ms=5, **aiokafka_options(settings))
+    producer = kafka_clients.producer(settings)
     await producer.start()
     sent = 0
     try:

@@ -6,7 +6,8 @@
 #   deploy/docker/install.sh [--editable] [--torch-only] [--dry-run] VENV [EXTRAS]
 #
 #   VENV          virtual environment to install into; created with $PYTHON when it does not exist
-#   EXTRAS        the project's extras, comma-separated (e.g. "test"); none by default
+#   EXTRAS        the project's extras, comma-separated; none by default, as in the image.
+#                 "dev": the embedded broker of khabar demo/broker/bench; "test" includes it
 #   --editable    install the checkout in development mode (pip install -e), as `make` does
 #   --torch-only  stop after torch (the Dockerfile caches that layer before copying the source)
 #   --dry-run     print the commands instead of running them

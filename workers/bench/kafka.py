@@ -13,17 +13,17 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka import TopicPartition
+from aiokafka.admin import NewTopic
 
+from workers import kafka_clients
 from workers.settings import KafkaSettings
-from workers.stream.kafka_auth import aiokafka_options
 
 Record = tuple[bytes, bytes]
 
 
 async def create_topics(kafka: KafkaSettings, names: Sequence[str], partitions: int) -> None:
-    admin = AIOKafkaAdminClient(**aiokafka_options(kafka))
+    admin = kafka_clients.admin(kafka)
     await admin.start()
     try:
         await admin.create_topics(
@@ -37,7 +37,7 @@ async def fill(
     kafka: KafkaSettings, topic: str, records: Sequence[Record], rate: float | None = None
 ) -> None:
     """Publish ``records`` (acks=all); ``rate`` articles/s paces them, None sends flat out."""
-    producer = AIOKafkaProducer(acks="all", linger_ms=5, **aiokafka_options(kafka))
+    producer = kafka_clients.producer(kafka)
     await producer.start()
     try:
         started = time.perf_counter()
@@ -56,14 +56,14 @@ async def fill(
 async def relay(kafka: KafkaSettings, source: str, target: str, count: int, within_s: float) -> None:
     """The transport bound: a consumer group member that republishes every record unchanged,
     waits for the acks of each fetched batch, then commits it (what the worker does, minus Faust)."""
-    consumer = AIOKafkaConsumer(
+    consumer = kafka_clients.consumer(
+        kafka,
         source,
         group_id=f"bench-relay-{uuid.uuid4().hex[:6]}",
         auto_offset_reset="earliest",
         enable_auto_commit=False,
-        **aiokafka_options(kafka),
     )
-    producer = AIOKafkaProducer(acks="all", linger_ms=5, **aiokafka_options(kafka))
+    producer = kafka_clients.producer(kafka)
     await consumer.start()
     await producer.start()
     try:
@@ -93,7 +93,7 @@ class Arrival:
 
 async def read_all(kafka: KafkaSettings, topic: str, count: int, within_s: float) -> list[Arrival]:
     """Every record of ``topic`` from the beginning, until ``count`` arrived or ``within_s`` passed."""
-    consumer = AIOKafkaConsumer(enable_auto_commit=False, **aiokafka_options(kafka))
+    consumer = kafka_clients.consumer(kafka, enable_auto_commit=False)
     await consumer.start()
     try:
         partitions = consumer.partitions_for_topic(topic)

@@ -17,9 +17,9 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 
+from workers import kafka_clients
 from workers.ops.positions import AtTime, Position, TimeWindow, start_offset, stop_offset
 from workers.settings import KafkaSettings
-from workers.stream.kafka_auth import aiokafka_options
 
 #: How long reaching the broker (and each metadata or offsets lookup) may take before giving up.
 CONNECT_TIMEOUT_S = 10.0
@@ -75,11 +75,8 @@ async def kafka_consumer(
     settings: KafkaSettings, connect_timeout_s: float = CONNECT_TIMEOUT_S
 ) -> AsyncIterator[AIOKafkaConsumer]:
     """A started consumer without a group (nothing is ever committed), or ``OpsError``."""
-    consumer = AIOKafkaConsumer(
-        group_id=None,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-        **aiokafka_options(settings),
+    consumer = kafka_clients.consumer(
+        settings, group_id=None, enable_auto_commit=False, auto_offset_reset="earliest"
     )
     await _start(consumer, settings.broker, connect_timeout_s)
     try:
@@ -93,7 +90,7 @@ async def kafka_producer(
     settings: KafkaSettings, connect_timeout_s: float = CONNECT_TIMEOUT_S
 ) -> AsyncIterator[AIOKafkaProducer]:
     """A started producer that waits for every in-sync replica (acks=all)."""
-    producer = AIOKafkaProducer(acks="all", linger_ms=5, **aiokafka_options(settings))
+    producer = kafka_clients.producer(settings)
     await _start(producer, settings.broker, connect_timeout_s)
     try:
         yield producer

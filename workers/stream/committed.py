@@ -10,10 +10,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from aiokafka import TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
+from workers import kafka_clients
 from workers.settings import KafkaSettings
-from workers.stream.kafka_auth import aiokafka_options
 
 
 class CommittedOffsets:
@@ -35,7 +34,7 @@ class CommittedOffsets:
         if self._closed:
             raise RuntimeError("committed-offset reader is closed")
         if self._admin is None:
-            self._admin = AIOKafkaAdminClient(**aiokafka_options(self._settings))
+            self._admin = kafka_clients.admin(self._settings)
         # A failed start leaves the client unstarted; the next poll tries again.
         await self._admin.start()
         answer = await self._admin.list_consumer_group_offsets(self._group_id, partitions=wanted)

@@ -11,7 +11,6 @@ import logging
 import random
 import time
 
-from aiokafka.client import AIOKafkaClient
 from aiokafka.errors import (
     AuthenticationFailedError,
     AuthenticationMethodNotSupported,
@@ -19,8 +18,8 @@ from aiokafka.errors import (
     UnsupportedSaslMechanismError,
 )
 
+from workers import kafka_clients
 from workers.settings import KafkaSettings
-from workers.stream.kafka_auth import aiokafka_options
 
 log = logging.getLogger(__name__)
 
@@ -73,9 +72,7 @@ async def _attempts(settings: KafkaSettings, give_up_after_s: float, attempt_tim
     attempt = 0
     while True:
         attempt += 1
-        client = AIOKafkaClient(
-            **aiokafka_options(settings), request_timeout_ms=int(attempt_timeout_s * 1000)
-        )
+        client = kafka_clients.client(settings, request_timeout_ms=int(attempt_timeout_s * 1000))
         try:
             await asyncio.wait_for(client.bootstrap(), timeout=attempt_timeout_s)
             return attempt
