@@ -15,6 +15,7 @@ from typing import Any, get_args
 import click
 
 from workers.cli_options import broker_option, progress_option, settings_from, show_progress
+from workers.core import headers
 from workers.ops.positions import Position, before, parse_position
 
 
@@ -113,16 +114,16 @@ def dlq_replay(
 
     Reads the DLQ from the beginning (or --from) up to its end as it is when the command
     starts, so it finishes even while the worker keeps adding dead letters. It keeps the
-    records whose khabar-reason header passes --reason / --exclude-reason (a record without
+    records whose {reason} header passes --reason / --exclude-reason (a record without
     that header has reason "unknown") and publishes each one's original key and bytes to
     the input topic, acks=all, then prints a table by reason: read, selected, skipped,
     published.
 
     \b
     Headers on each re-published record:
-      khabar-replayed-from     DLQ topic/partition/offset of the dead letter
-      khabar-replayed-reason   its khabar-reason
-      khabar-replayed-source   the original record's topic/partition/offset (when known)
+      {replayed_from}     DLQ topic/partition/offset of the dead letter
+      {replayed_reason}   its {reason}
+      {replayed_source}   the original record's topic/partition/offset (when known)
 
     The running worker then processes the replayed articles like new ones: nothing is
     restarted and no consumer group offset moves. An article that still fails goes back
@@ -176,7 +177,15 @@ def dlq_replay(
         click.echo(f"next time, to skip these: --from {begun.strftime('%Y-%m-%dT%H:%M:%SZ')}")
 
 
-dlq_replay.help = (dlq_replay.help or "").replace("{reasons}", _reasons())
+# Header names come from the one module that defines them.
+dlq_replay.help = (
+    (dlq_replay.help or "")
+    .replace("{reasons}", _reasons())
+    .replace("{replayed_from}", headers.REPLAYED_FROM)
+    .replace("{replayed_reason}", headers.REPLAYED_REASON)
+    .replace("{replayed_source}", headers.REPLAYED_SOURCE)
+    .replace("{reason}", headers.REASON)
+)
 
 
 @click.command(
@@ -228,8 +237,9 @@ def replay(
     A one-shot job beside the running worker: it reads the input partitions directly,
     without a consumer group, from --from to --to (or to their end as it is when the job
     starts), so the worker's committed offsets never move and the worker keeps enriching
-    new articles meanwhile. Every article goes through the current pipeline, exactly as in
-    the worker (KHABAR_LANGUAGES, KHABAR_NER_LANGUAGES, KHABAR_MODELS_DIR apply); enriched
+    new articles meanwhile. Articles go through the current pipeline in batches of
+    KHABAR_BATCH_SIZE and out through the worker's sink, exactly as in the worker
+    (KHABAR_LANGUAGES, KHABAR_NER_LANGUAGES, KHABAR_MODELS_DIR apply); enriched
     events go to the output topic keyed by article id, so consumers that keep the latest
     event per key (or a compacted topic) get the new enrichment in place of the old;
     dead letters go to the DLQ with the worker's headers; acks=all. It prints per

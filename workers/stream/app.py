@@ -20,6 +20,7 @@ import faust
 from aiokafka.errors import KafkaError
 from faust.exceptions import ProducerSendError
 
+from workers.kafka_clients import faust_credentials
 from workers.observability.endpoints import Health
 from workers.observability.logs import record_context
 from workers.observability.sensor import NullSensor, Sensor
@@ -30,7 +31,6 @@ from workers.sinks.kafka import KafkaSink, Publisher
 from workers.stream import exits
 from workers.stream.agent import BatchHandler, Commit, OnError, PipelineProcess
 from workers.stream.committed import CommittedOffsets
-from workers.stream.kafka_auth import faust_credentials
 from workers.stream.lag import LagPoller, LagTracker
 from workers.stream.transport import App
 
