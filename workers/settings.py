@@ -44,7 +44,30 @@ class TopicSettings(BaseSettings):
     dlq_topic: str = "articles.dlq"
 
 
-class WorkerSettings(KafkaSettings, TopicSettings):
+class ModelSettings(BaseSettings):
+    """Where NER models are looked for; :class:`workers.ner.registry.ModelDirs` is built from it."""
+
+    model_config = SettingsConfigDict(env_prefix="KHABAR_", extra="ignore")
+
+    models_dir: str = Field(
+        default="",
+        description=(
+            "Directory of NER models, <lang>/ner.pt and its manifest, or a stanza_resources layout "
+            "(KHABAR_MODELS_DIR); empty means the models shipped in workers/models/. "
+            "`khabar models train` and `download` write here by default."
+        ),
+    )
+    stanza_resources: str = Field(
+        default="",
+        description=(
+            "A stanza_resources directory of Stanza's published models (KHABAR_STANZA_RESOURCES), "
+            "searched before the models directory: a published model found there is preferred. "
+            "Empty means none."
+        ),
+    )
+
+
+class WorkerSettings(KafkaSettings, TopicSettings, ModelSettings):
     """Everything ``khabar worker`` needs; each field is also ``KHABAR_<NAME>``."""
 
     group_id: str = Field(

@@ -49,9 +49,6 @@ SCRIPTS: Final = (INSTALL_SCRIPT, BAKE_SCRIPT)
 CPU_INDEX: Final = "https://download.pytorch.org/whl/cpu"
 TORCH_VERSION: Final = "2.13.0"
 
-#: Variables the worker reads besides its settings fields (workers/ner/registry.py).
-MODEL_VARIABLES: Final = frozenset({"KHABAR_MODELS_DIR", "KHABAR_STANZA_RESOURCES"})
-
 
 # -- tools ----------------------------------------------------------------------------------------
 def find_tool(name: str, install: str) -> str:
@@ -217,7 +214,7 @@ def test_environment_holds_only_known_settings_and_no_secret() -> None:
     fields = {f"KHABAR_{name.upper()}" for name in WorkerSettings.model_fields}
     for name in env:
         if name.startswith("KHABAR_"):
-            assert name in fields | MODEL_VARIABLES, f"{name} is not a worker setting"
+            assert name in fields, f"{name} is not a worker setting"
     every_name = " ".join(i.args for i in dockerfile() if i.keyword in ("ENV", "ARG"))
     assert not re.search(r"PASSWORD|SASL_USERNAME|SECRET", every_name), "credentials only at run time"
 

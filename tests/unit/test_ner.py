@@ -6,7 +6,6 @@ The shipped starter models are loaded once for the module; nothing here uses the
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,8 +17,12 @@ from workers.ner.cli import models
 from workers.ner.registry import (
     ENV_MODELS_DIR,
     ENV_STANZA_RESOURCES,
+    ModelDirs,
     ModelMissingError,
     find_model,
+    installed_models,
+    missing_message,
+    models_dir,
     require_model,
     shipped_models_dir,
 )
@@ -30,12 +33,13 @@ AR = LanguageTag("ar", 0.99)
 EN = LanguageTag("en", 0.99)
 
 
+#: The shipped models alone, whatever the environment of the test run says.
+SHIPPED = ModelDirs()
+
+
 @pytest.fixture(scope="module")
-def tagger() -> Iterator[StanzaEntityTagger]:
-    with pytest.MonkeyPatch.context() as mp:
-        mp.delenv(ENV_MODELS_DIR, raising=False)
-        mp.delenv(ENV_STANZA_RESOURCES, raising=False)
-        yield StanzaEntityTagger(["ar", "en"])
+def tagger() -> StanzaEntityTagger:
+    return StanzaEntityTagger(["ar", "en"], models=SHIPPED)
 
 
 @pytest.fixture
@@ -58,10 +62,10 @@ def found(entities: tuple[Entity, ...]) -> set[tuple[str, str, int, int]]:
 # -- shipped models ------------------------------------------------------------------------
 
 
-def test_shipped_models_are_trained_on_news_and_say_so(no_configured_dirs: None) -> None:
+def test_shipped_models_are_trained_on_news_and_say_so() -> None:
     corpora = {"ar": "anercorp.train.bio", "en": "conll2003.train.bio"}
     for lang in ("ar", "en"):
-        spec = require_model(lang)
+        spec = require_model(lang, SHIPPED)
         assert spec.kind == "trained" and spec.pretokenized
         assert spec.directory == shipped_models_dir() / lang
         assert spec.tokenize_path == spec.directory / "tokenize.pt"  # the bench's reference path
@@ -137,7 +141,7 @@ def test_concurrent_callers_share_one_pipeline(tagger: StanzaEntityTagger) -> No
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(lambda _: tagger.tag(article, AR), range(8)))
     assert all(r == results[0] for r in results) and results[0]
-    assert tagger.pipeline("ar") is StanzaEntityTagger(["ar"]).pipeline("ar")
+    assert tagger.pipeline("ar") is StanzaEntityTagger(["ar"], models=SHIPPED).pipeline("ar")
 
 
 def test_pre_split_tags_are_stanzas_own(tagger: StanzaEntityTagger) -> None:
@@ -206,29 +210,70 @@ def test_language_without_model_returns_nothing(tagger: StanzaEntityTagger) -> N
 # -- registry ------------------------------------------------------------------------------
 
 
-def test_missing_models_dir_names_the_fixing_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(ENV_MODELS_DIR, str(tmp_path / "nowhere"))
-    monkeypatch.delenv(ENV_STANZA_RESOURCES, raising=False)
-    assert find_model("ar") is None
+def test_missing_models_dir_names_the_fixing_command(tmp_path: Path) -> None:
+    nowhere = ModelDirs(models_dir=tmp_path / "nowhere")
+    assert find_model("ar", nowhere) is None
     with pytest.raises(ModelMissingError, match=r"khabar models train --lang ar") as err:
-        StanzaEntityTagger(["ar"])
+        StanzaEntityTagger(["ar"], models=nowhere)
     assert "khabar models download ar" in str(err.value)
-    assert str(tmp_path / "nowhere") in str(err.value)
+    assert f"{tmp_path / 'nowhere'} ({ENV_MODELS_DIR})" in str(err.value)
+    assert f"--out {tmp_path / 'nowhere'}`" in str(err.value)
 
 
-def test_published_models_are_preferred(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_message_names_every_directory_searched(tmp_path: Path) -> None:
+    both = ModelDirs(models_dir=tmp_path / "models", stanza_resources=tmp_path / "res")
+    message = missing_message("de", both)
+    assert (
+        f"in {tmp_path / 'res'} ({ENV_STANZA_RESOURCES}), {tmp_path / 'models'} ({ENV_MODELS_DIR})."
+        in message
+    )
+    shipped = missing_message("de", SHIPPED)
+    assert f"in {shipped_models_dir()} (shipped models)." in shipped
+    assert "--out" not in shipped  # training writes to the shipped models without one
+
+
+def test_model_dirs_come_from_the_settings(tmp_path: Path) -> None:
+    from workers.settings import ModelSettings, WorkerSettings
+
+    assert ModelDirs.from_settings(ModelSettings(models_dir="", stanza_resources="")) == ModelDirs()
+    named = ModelSettings(models_dir=str(tmp_path / "m"), stanza_resources="~/res")
+    assert ModelDirs.from_settings(named) == ModelDirs(tmp_path / "m", Path("~/res").expanduser())
+    worker = WorkerSettings(models_dir=str(tmp_path / "m"))
+    assert ModelDirs.from_settings(worker) == ModelDirs(models_dir=tmp_path / "m")
+    # The names the messages give are the settings' own variables.
+    fields = {f"KHABAR_{name.upper()}" for name in ModelSettings.model_fields}
+    assert {ENV_MODELS_DIR, ENV_STANZA_RESOURCES} == fields
+
+
+def test_environment_reaches_the_registry_through_the_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without an explicit ModelDirs the registry uses the KHABAR_* variables, read by the settings."""
+    monkeypatch.setenv(ENV_MODELS_DIR, str(tmp_path / "nowhere"))
+    monkeypatch.setenv(ENV_STANZA_RESOURCES, str(tmp_path / "res"))
+    assert models_dir() == tmp_path / "nowhere"
+    assert find_model("ar") is None and installed_models() == []
+    with pytest.raises(ModelMissingError) as err:
+        StanzaEntityTagger(["ar"])
+    assert str(tmp_path / "nowhere") in str(err.value) and str(tmp_path / "res") in str(err.value)
+    monkeypatch.delenv(ENV_MODELS_DIR)
+    monkeypatch.delenv(ENV_STANZA_RESOURCES)
+    assert models_dir() == shipped_models_dir()
+    assert {spec.lang for spec in installed_models()} >= {"ar", "en"}
+
+
+def test_published_models_are_preferred(tmp_path: Path) -> None:
     resources = tmp_path / "stanza_resources"
     for sub in ("tokenize/padt.pt", "mwt/padt.pt", "ner/aqmar.pt"):
         (resources / "ar" / sub).parent.mkdir(parents=True, exist_ok=True)
         (resources / "ar" / sub).write_bytes(b"")
     resources_json = {"ar": {"default_processors": {"tokenize": "padt", "mwt": "padt", "ner": "aqmar"}}}
     (resources / "resources.json").write_text(json.dumps({"version": "1.15.0", **resources_json}))
-    monkeypatch.delenv(ENV_MODELS_DIR, raising=False)
-    monkeypatch.setenv(ENV_STANZA_RESOURCES, str(resources))
-    spec = require_model("ar")
+    published = ModelDirs(stanza_resources=resources)
+    spec = require_model("ar", published)
     assert spec.kind == "published"
     assert spec.ner_path.name == "aqmar.pt" and spec.needs_mwt
-    english = require_model("en")  # no published English model: the shipped one
+    english = require_model("en", published)  # no published English model: the shipped one
     assert english.kind == "trained"
 
 

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from workers.core.records import Article, LanguageTag
 from workers.ner.cli import models
-from workers.ner.registry import ENV_MODELS_DIR, ENV_STANZA_RESOURCES, find_model
+from workers.ner.registry import ENV_MODELS_DIR, ENV_STANZA_RESOURCES, ModelDirs, find_model
 from workers.ner.tagger import StanzaEntityTagger
 from workers.ner.train import licence_of
 
@@ -47,10 +47,12 @@ def test_train_writes_a_model_the_tagger_uses(tmp_path: Path, monkeypatch: pytes
     assert manifest["command"].startswith("khabar models train --lang en --train ")
     assert "--steps 30" in manifest["command"] and manifest["training"]["steps"] == 30
 
+    trained = ModelDirs(models_dir=out)
+    spec = find_model("en", trained)
+    assert spec is not None and spec.kind == "trained" and spec.pretokenized and spec.tokenize_path is None
+    # `khabar models list` takes the directory from the settings, i.e. the environment.
     monkeypatch.setenv(ENV_MODELS_DIR, str(out))
     monkeypatch.delenv(ENV_STANZA_RESOURCES, raising=False)
-    spec = find_model("en")
-    assert spec is not None and spec.kind == "trained" and spec.pretokenized and spec.tokenize_path is None
     listed = CliRunner().invoke(models, ["list"])
     assert "en  trained" in listed.output and "licence: written for the test" in listed.output
     assert (
@@ -59,13 +61,13 @@ def test_train_writes_a_model_the_tagger_uses(tmp_path: Path, monkeypatch: pytes
 
     body = "John Smith visited Paris. Mary works for Reuters in London."
     article = Article(id="t", body=body, title="Smith in Paris")
-    tagger = StanzaEntityTagger(["en"])
+    tagger = StanzaEntityTagger(["en"], models=trained)
     entities = tagger.tag(article, LanguageTag("en", 0.99))
     for entity in entities:  # whatever 30 steps learned, every span lands on the text
         assert article.text_of(entity.span.field)[entity.span.start : entity.span.end] == entity.span.text
         assert entity.confidence is not None and 0.0 <= entity.confidence <= 1.0
     with pytest.raises(ValueError, match=r"tokenize\.pt"):
-        StanzaEntityTagger(["en"], neural_tokenizer=True).pipeline("en")
+        StanzaEntityTagger(["en"], neural_tokenizer=True, models=trained).pipeline("en")
 
 
 def test_unknown_corpora_need_a_licence(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 
 import click
 
-from workers.ner.registry import ENV_MODELS_DIR, installed_models, models_dir
+from workers.ner.registry import ENV_MODELS_DIR, ENV_STANZA_RESOURCES, ModelDirs, installed_models, models_dir
 
 #: Languages the starter generator writes sentences for (``workers.ner.training_data.LANGS``,
 #: not imported here: the worker loads this module, and training code stays out of its way).
@@ -22,6 +22,14 @@ STARTER_LANGS = ("ar", "en")
 
 #: How long ``download`` waits for the model hosts before saying there is no network.
 CONNECT_TIMEOUT_S = 5.0
+
+
+def _configured() -> ModelDirs:
+    """The model directories the settings (``KHABAR_*``) name, read when a command runs."""
+    # Imported here: the settings module imports the pipeline's, which workers.ner stays below.
+    from workers.settings import ModelSettings
+
+    return ModelDirs.from_settings(ModelSettings())
 
 
 def _size(n: int) -> str:
@@ -137,7 +145,7 @@ def train_command(
 
     from workers.ner.train import NerConfig, train_ner
 
-    target = out or models_dir()
+    target = out or models_dir(_configured())
     config = NerConfig() if steps is None else NerConfig(steps=steps)
     words = ["khabar", "models", "train", "--lang", lang]
     for path in train_files:
@@ -166,9 +174,11 @@ def list_command() -> None:
     """Show the NER model each language gets: kind, where, files with sizes, labels, and for a
     trained model the data it learned from, its licence, its dev scores and the command that
     rebuilds it."""
-    found = installed_models()
+    dirs = _configured()
+    found = installed_models(dirs)
     if not found:
-        click.echo(f"no NER models in {models_dir()}; run `khabar models train --help`")
+        where = ", ".join(str(d) for d, _ in dirs.searched())
+        click.echo(f"no NER models in {where}; run `khabar models train --help`")
         return
     for spec in found:
         labels = ",".join(spec.labels) or "(from the model)"
@@ -242,14 +252,14 @@ def download_command(lang: str, directory: Path | None, resources_url: str | Non
     import stanza
     from stanza.resources.common import DEFAULT_RESOURCES_URL
 
-    target = directory or models_dir()
+    target = directory or models_dir(_configured())
     url = resources_url or DEFAULT_RESOURCES_URL
     problem = _reachable(url, CONNECT_TIMEOUT_S)
     if problem is not None:
         raise click.ClickException(
             f"cannot reach Stanza's model server ({problem}). This machine seems to have no network: "
             f"download on a connected machine with `khabar models download {lang} --dir DIR` and copy "
-            f"DIR here, then point {ENV_MODELS_DIR} (or KHABAR_STANZA_RESOURCES) at it."
+            f"DIR here, then point {ENV_MODELS_DIR} (or {ENV_STANZA_RESOURCES}) at it."
         )
     target.mkdir(parents=True, exist_ok=True)
     previous = socket.getdefaulttimeout()

@@ -2,7 +2,9 @@
 
 Two layouts are understood, in one models directory (``KHABAR_MODELS_DIR``, else the models
 shipped in ``workers/models/``) or in a separate Stanza resources directory
-(``KHABAR_STANZA_RESOURCES``):
+(``KHABAR_STANZA_RESOURCES``). Those directories reach this module as a :class:`ModelDirs`,
+built from the settings object (:class:`workers.settings.ModelSettings`); the module never
+reads the environment itself:
 
 * the project's own models::
 
@@ -25,13 +27,15 @@ Nothing here imports torch or stanza, so listing models and failing early stay c
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
+if TYPE_CHECKING:
+    from workers.settings import ModelSettings
+
+#: The settings' variable names, for messages and help texts that tell a user what to set.
 ENV_MODELS_DIR = "KHABAR_MODELS_DIR"
 ENV_STANZA_RESOURCES = "KHABAR_STANZA_RESOURCES"
 MANIFEST = "manifest.json"
@@ -78,19 +82,53 @@ def shipped_models_dir() -> Path:
     return Path(str(files("workers").joinpath("models")))
 
 
-def models_dir() -> Path:
-    """``KHABAR_MODELS_DIR`` when set, else the shipped models."""
-    configured = os.environ.get(ENV_MODELS_DIR)
-    return Path(configured).expanduser() if configured else shipped_models_dir()
+@dataclass(frozen=True, slots=True)
+class ModelDirs:
+    """Where models are looked for: what every lookup here is given instead of the environment.
+
+    ``models_dir``: the models directory (``KHABAR_MODELS_DIR``); ``None`` means the shipped models.
+    ``stanza_resources``: a ``stanza_resources`` directory of published models
+    (``KHABAR_STANZA_RESOURCES``), searched before the models directory; ``None`` means none.
+    ``ModelDirs()`` is therefore the shipped models alone, whatever the environment says.
+    """
+
+    models_dir: Path | None = None
+    stanza_resources: Path | None = None
+
+    @classmethod
+    def from_settings(cls, settings: ModelSettings) -> ModelDirs:
+        """The directories ``settings`` names (a ``WorkerSettings`` is one); empty strings are unset."""
+        return cls(models_dir=_path(settings.models_dir), stanza_resources=_path(settings.stanza_resources))
+
+    def searched(self) -> list[tuple[Path, str]]:
+        """(directory, the setting it came from), in order of preference for published models."""
+        found: list[tuple[Path, str]] = []
+        if self.stanza_resources is not None:
+            found.append((self.stanza_resources, ENV_STANZA_RESOURCES))
+        found.append((models_dir(self), ENV_MODELS_DIR if self.models_dir is not None else "shipped models"))
+        return found
 
 
-def _configured_dirs() -> Iterator[tuple[Path, str]]:
-    """(directory, where it came from), in order of preference for published models."""
-    resources = os.environ.get(ENV_STANZA_RESOURCES)
-    if resources:
-        yield Path(resources).expanduser(), ENV_STANZA_RESOURCES
-    configured = os.environ.get(ENV_MODELS_DIR)
-    yield models_dir(), ENV_MODELS_DIR if configured else "shipped models"
+def _path(setting: str) -> Path | None:
+    """A directory setting as a path; empty is unset, as an empty environment variable is."""
+    return Path(setting).expanduser() if setting else None
+
+
+def _or_configured(models: ModelDirs | None) -> ModelDirs:
+    """``models``, else the directories the settings name (which read ``KHABAR_*`` variables)."""
+    if models is not None:
+        return models
+    # Imported here: the settings module pulls in pydantic and the pipeline's decode module,
+    # and the registry stays cheap to import and below the pipeline.
+    from workers.settings import ModelSettings
+
+    return ModelDirs.from_settings(ModelSettings())
+
+
+def models_dir(models: ModelDirs | None = None) -> Path:
+    """The models directory of ``models`` (default: the settings'): configured, else the shipped one."""
+    dirs = _or_configured(models)
+    return dirs.models_dir if dirs.models_dir is not None else shipped_models_dir()
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -138,9 +176,9 @@ def _published(resources_dir: Path, lang: str) -> ModelSpec | None:
     )
 
 
-def _own(models: Path, lang: str) -> ModelSpec | None:
-    """The project's own model for ``lang`` under ``models``: trained, or a starter one."""
-    lang_dir = models / lang
+def _own(directory: Path, lang: str) -> ModelSpec | None:
+    """The project's own model for ``lang`` under ``directory``: trained, or a starter one."""
+    lang_dir = directory / lang
     tokenize, ner = lang_dir / TOKENIZE_FILE, lang_dir / NER_FILE
     if not ner.is_file():
         return None
@@ -165,9 +203,10 @@ def _own(models: Path, lang: str) -> ModelSpec | None:
     )
 
 
-def find_model(lang: str) -> ModelSpec | None:
-    """The model ``lang`` gets: a published one if installed anywhere configured, else the project's."""
-    dirs = list(_configured_dirs())
+def find_model(lang: str, models: ModelDirs | None = None) -> ModelSpec | None:
+    """The model ``lang`` gets: a published one if installed in any of ``models``' directories, else
+    the project's; ``None`` when there is neither. ``models`` defaults to the settings'."""
+    dirs = _or_configured(models).searched()
     for directory, _ in dirs:
         spec = _published(directory, lang)
         if spec is not None:
@@ -179,10 +218,13 @@ def find_model(lang: str) -> ModelSpec | None:
     return None
 
 
-def missing_message(lang: str) -> str:
-    """What to tell a user whose required language has no model: where we looked, what fixes it."""
-    where = ", ".join(f"{d} ({src})" for d, src in _configured_dirs())
-    out = f" --out {os.environ[ENV_MODELS_DIR]}" if os.environ.get(ENV_MODELS_DIR) else ""
+def missing_message(lang: str, models: ModelDirs | None = None) -> str:
+    """What to tell a user whose required language has no model in ``models`` (default: the
+    settings'): where we looked, and the command that fixes it."""
+    dirs = _or_configured(models)
+    where = ", ".join(f"{d} ({src})" for d, src in dirs.searched())
+    # Training writes to the shipped models by default, so only a configured directory needs naming.
+    out = f" --out {dirs.models_dir}" if dirs.models_dir is not None else ""
     return (
         f"no NER model for language {lang!r} in {where}. "
         f"Train one with `khabar models train --lang {lang} --train FILE.bio --dev FILE.bio{out}`, "
@@ -190,19 +232,22 @@ def missing_message(lang: str) -> str:
     )
 
 
-def require_model(lang: str) -> ModelSpec:
+def require_model(lang: str, models: ModelDirs | None = None) -> ModelSpec:
     """Like :func:`find_model`, but a missing model raises :class:`ModelMissingError`."""
-    spec = find_model(lang)
+    dirs = _or_configured(models)
+    spec = find_model(lang, dirs)
     if spec is None:
-        raise ModelMissingError(missing_message(lang))
+        raise ModelMissingError(missing_message(lang, dirs))
     return spec
 
 
-def installed_models() -> list[ModelSpec]:
-    """Every model found in the configured directories (each language once, the one it gets first)."""
+def installed_models(models: ModelDirs | None = None) -> list[ModelSpec]:
+    """Every model found in ``models``' directories (default: the settings'), each language once:
+    the model it gets."""
+    dirs = _or_configured(models)
     langs: set[str] = set()
-    for directory, _ in _configured_dirs():
+    for directory, _ in dirs.searched():
         if directory.is_dir():
             langs.update(p.name for p in directory.iterdir() if p.is_dir() and not p.name.startswith("_"))
-    found = [find_model(lang) for lang in sorted(langs)]
+    found = [find_model(lang, dirs) for lang in sorted(langs)]
     return [spec for spec in found if spec is not None]

@@ -33,7 +33,7 @@ from workers.core import budget
 from workers.core.records import Article, Entity, EntityLabel, LanguageTag, Span, TextField
 from workers.core.stages import ENTITIES
 from workers.ner.inference import tag_sentences
-from workers.ner.registry import ModelSpec, find_model, installed_models, require_model
+from workers.ner.registry import ModelDirs, ModelSpec, find_model, installed_models, require_model
 from workers.ner.tokens import sentences
 
 log = logging.getLogger(__name__)
@@ -266,6 +266,8 @@ class StanzaEntityTagger:
     ``languages``: languages that must have a model, checked now (a missing one raises
     :class:`~workers.ner.registry.ModelMissingError` naming the command that installs it).
     Any other language is tagged when a model happens to be installed, else gets ``()``.
+    ``models``: the directories every model is looked for in (the worker passes
+    ``ModelDirs.from_settings(settings)``); ``None`` means those the ``KHABAR_*`` settings name.
     """
 
     def __init__(
@@ -276,6 +278,7 @@ class StanzaEntityTagger:
         max_run_chars: int = MAX_RUN_CHARS,
         *,
         neural_tokenizer: bool = False,
+        models: ModelDirs | None = None,
     ) -> None:
         #: Put Stanza's neural tokenizer in front of a trained model instead of the project's
         #: tokens: the old path, which ``khabar bench`` measures the new one against.
@@ -283,12 +286,16 @@ class StanzaEntityTagger:
         self.max_chunk_chars = max_chunk_chars
         self.max_run_chars = max_run_chars
         self.batch_size = batch_size
+        #: Where models are looked for; ``None``: where the settings say, at each lookup.
+        self.models = models
         self.required = frozenset(lang.lower() for lang in languages)
-        self._specs: dict[str, ModelSpec | None] = {lang: require_model(lang) for lang in self.required}
+        self._specs: dict[str, ModelSpec | None] = {
+            lang: require_model(lang, models) for lang in self.required
+        }
         self._specs_lock = threading.Lock()
         #: Spans dropped because their offsets did not match the text, and other counts.
         self.stats: Counter[str] = Counter()
-        specs = [s for s in self._specs.values() if s is not None] or installed_models()
+        specs = [s for s in self._specs.values() if s is not None] or installed_models(models)
         self.model_version = "stanza:" + (",".join(sorted(s.version for s in specs)) or "none")
 
     # -- models ---------------------------------------------------------------------------
@@ -296,7 +303,7 @@ class StanzaEntityTagger:
         """The model ``lang`` uses, looked up once."""
         with self._specs_lock:
             if lang not in self._specs:
-                self._specs[lang] = find_model(lang)
+                self._specs[lang] = find_model(lang, self.models)
             return self._specs[lang]
 
     def pipeline(self, lang: str) -> _LoadedPipeline | None:
