@@ -8,8 +8,8 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from workers.core.budget import DEFAULT_ARTICLE_BUDGET_S
+from workers.core.limits import DEFAULT_MAX_BODY_CHARS, DEFAULT_MAX_RECORD_BYTES
 from workers.observability.logs import LogFormat
-from workers.pipeline.decode import DEFAULT_MAX_RECORD_BYTES
 
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
@@ -87,7 +87,7 @@ class WorkerSettings(KafkaSettings, TopicSettings, ModelSettings):
         description="How often the consumer lag gauge is refreshed from the broker's end offsets.",
     )
     max_body_chars: int = Field(
-        default=200_000,
+        default=DEFAULT_MAX_BODY_CHARS,
         ge=1,
         description="Bodies longer than this are dead-lettered (reason body_too_large).",
     )

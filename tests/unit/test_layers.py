@@ -89,6 +89,39 @@ def test_lower_packages_import_neither_stream_nor_pipeline(package: str) -> None
     assert not wrong, wrong
 
 
+def test_the_core_imports_nothing_else_of_khabar() -> None:
+    """workers/core (records, errors, budget, outcomes, headers, stage names) is what every layer
+    may import, so it imports only itself."""
+    wrong = [
+        f"{path.relative_to(WORKERS.parent)}:{line} imports {name}"
+        for path in sources("core")
+        for line, name in imported(path, parse(path))
+        if name.startswith("workers") and not (name == "workers.core" or name.startswith("workers.core."))
+    ]
+    assert not wrong, wrong
+
+
+@pytest.mark.parametrize(
+    ("module", "above"),
+    [
+        ("settings.py", ("workers.pipeline", "workers.stream", "workers.sinks", "workers.ops")),
+        ("kafka_clients.py", ("workers.pipeline", "workers.stream", "workers.sinks", "workers.ops")),
+        ("sinks", ("workers.pipeline", "workers.stream", "workers.ops")),
+        ("observability", ("workers.pipeline", "workers.stream", "workers.sinks", "workers.ops")),
+        ("pipeline", ("workers.stream", "workers.sinks", "workers.ops")),
+    ],
+)
+def test_imports_point_down(module: str, above: tuple[str, ...]) -> None:
+    paths = [WORKERS / module] if module.endswith(".py") else sources(module)
+    wrong = [
+        f"{path.relative_to(WORKERS.parent)}:{line} imports {name}"
+        for path in paths
+        for line, name in imported(path, parse(path))
+        if any(name == upper or name.startswith(upper + ".") for upper in above)
+    ]
+    assert not wrong, wrong
+
+
 def test_ner_reads_no_environment_variables() -> None:
     """Model locations come from the settings object (``ModelSettings`` -> ``ModelDirs``)."""
     wrong = [

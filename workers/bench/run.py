@@ -212,9 +212,14 @@ def paired_nlp_modes(
 def neural_tokenizer_pipeline(settings: WorkerSettings) -> Pipeline:
     """The worker's pipeline with Stanza's neural tokenizer (``tokenize.pt``) in front of the same
     NER models: what the entities stage cost before the project's tokenizer."""
+    from workers.ner.registry import ModelDirs
     from workers.ner.tagger import StanzaEntityTagger
 
-    tagger = StanzaEntityTagger(languages=settings.ner_language_list(), neural_tokenizer=True)
+    tagger = StanzaEntityTagger(
+        languages=settings.ner_language_list(),
+        neural_tokenizer=True,
+        models=ModelDirs.from_settings(settings),
+    )
     neural = Pipeline.default(
         max_body_chars=settings.max_body_chars,
         tagger=tagger,

@@ -15,11 +15,9 @@ import orjson
 
 from workers.core import stages
 from workers.core.errors import Rejected
+from workers.core.limits import DEFAULT_MAX_RECORD_BYTES
 
 STAGE = stages.DECODE
-
-#: Largest record value parsed, in bytes (``KHABAR_MAX_RECORD_BYTES``).
-DEFAULT_MAX_RECORD_BYTES = 4 * 1024 * 1024
 
 
 def decode(value: bytes | None, max_bytes: int | None = DEFAULT_MAX_RECORD_BYTES) -> dict[str, Any]:

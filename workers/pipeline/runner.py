@@ -28,14 +28,15 @@ from typing import Any
 from workers.core import budget
 from workers.core.budget import DEFAULT_ARTICLE_BUDGET_S
 from workers.core.errors import Rejected
+from workers.core.limits import DEFAULT_MAX_BODY_CHARS, DEFAULT_MAX_RECORD_BYTES
 from workers.core.outcomes import DeadLetter, Enriched, Outcome
 from workers.pipeline.assemble import AssembleStage
-from workers.pipeline.decode import DEFAULT_MAX_RECORD_BYTES, DecodeStage
+from workers.pipeline.decode import DecodeStage
 from workers.pipeline.entities import EntityStage, EntityTagger, WarmsUp
 from workers.pipeline.language import LanguageStage
 from workers.pipeline.locations import LocationStage
 from workers.pipeline.stage import BulkStage, Item, Stage, check_stages
-from workers.pipeline.validate import DEFAULT_MAX_BODY_CHARS, Validator
+from workers.pipeline.validate import Validator
 from workers.settings import WorkerSettings
 
 __all__ = ["BATCH_TAG_CHARS", "DeadLetter", "Enriched", "Outcome", "Pipeline", "StageObserver"]
@@ -91,10 +92,13 @@ class Pipeline:
         """The production pipeline; raises ``ModelMissingError`` when a required NER model is absent."""
         tagger: EntityTagger | None = None
         if settings.ner:
+            from workers.ner.registry import ModelDirs
             from workers.ner.tagger import StanzaEntityTagger, set_torch_threads
 
             set_torch_threads(settings.torch_threads)
-            tagger = StanzaEntityTagger(languages=settings.ner_language_list())
+            tagger = StanzaEntityTagger(
+                languages=settings.ner_language_list(), models=ModelDirs.from_settings(settings)
+            )
         return cls.default(
             max_body_chars=settings.max_body_chars,
             tagger=tagger,

@@ -16,12 +16,13 @@ from jsonschema.exceptions import ValidationError, best_match
 from workers.contract import RAW_ARTICLE, load_schema, validator
 from workers.core import stages
 from workers.core.errors import Rejected
+from workers.core.limits import DEFAULT_MAX_BODY_CHARS
 from workers.core.records import Article
 
 STAGE = stages.VALIDATE
 
 #: Bodies longer than this (in characters) are dead-lettered (``KHABAR_MAX_BODY_CHARS``).
-DEFAULT_MAX_BODY_CHARS = 200_000
+
 
 #: Characters that show nothing: whitespace (``str.isspace``), controls (NUL, ESC...) and format
 #: characters (zero-width space, direction marks, BOM, soft hyphen).
