@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Final, Literal
 
 import pytest
-from prometheus_client import REGISTRY
 
 REPO: Final = Path(__file__).resolve().parents[2]
 PROMETHEUS_DIR: Final = REPO / "deploy" / "prometheus"
@@ -26,10 +25,10 @@ MetricType = Literal["counter", "gauge", "histogram"]
 def worker_metrics() -> dict[str, MetricType]:
     """Metric families the worker's registry exposes, as named in the exposition format (counters
     with _total): the worker's own code is the list, so a renamed metric breaks these tests."""
-    import workers.observability.metrics  # noqa: F401  (registers the khabar_* families)
+    from workers.observability.metrics import PrometheusSensor
 
     families: dict[str, MetricType] = {}
-    for family in REGISTRY.collect():
+    for family in PrometheusSensor().registry.collect():
         name = f"{family.name}_total" if family.type == "counter" else family.name
         families[name] = family.type if family.type in ("counter", "histogram") else "gauge"  # type: ignore[assignment]
     return families
