@@ -198,7 +198,7 @@ class Pipeline:
 
     def _run(self, stage: Stage, item: Item) -> None:
         started = time.perf_counter()
-        setattr(item, stage.provides, stage.process(*[getattr(item, name) for name in stage.requires]))
+        setattr(item, stage.provides, stage.process(*_inputs(stage, item)))
         if self.observer is not None:
             self.observer(stage.name, time.perf_counter() - started)
 
