@@ -3,10 +3,12 @@ records are written and read back with confluent-kafka, a client independent of 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +21,11 @@ from tests.kafka_io import PARTITIONS, read_topic
 from workers.broker import EmbeddedBroker, free_port
 from workers.contract import ENRICHED_EVENT, validator
 from workers.core.headers import REPLAYED_FROM, REPLAYED_REASON, REPLAYED_SOURCE
+from workers.core.records import Article, Entity, LanguageTag
+from workers.ops.positions import Earliest, Latest
+from workers.ops.replay import replay_history
+from workers.pipeline.runner import Pipeline
+from workers.settings import WorkerSettings
 
 pytestmark = pytest.mark.broker
 
@@ -265,6 +272,44 @@ def test_replay_from_earliest_gets_everything_and_to_stops_early(
         [f"early-{i}" for i in range(3)] * 2 + ["late-0", "late-1", "late-2"]
     )
     assert [m.value() for m in read_topic(broker.bootstrap, topics.dlq, expected=1, linger=1)] == [BAD]
+
+
+class CountingTagger:
+    """Tags nothing, and notes how many articles each call was given."""
+
+    model_version = "counting"
+
+    def __init__(self) -> None:
+        self.calls: list[int] = []
+
+    def tag(self, article: Article, language: LanguageTag) -> tuple[Entity, ...]:
+        self.calls.append(1)
+        return ()
+
+    def tag_many(self, items: Sequence[tuple[Article, LanguageTag]]) -> list[tuple[Entity, ...]]:
+        self.calls.append(len(items))
+        return [() for _ in items]
+
+
+def test_replay_tags_whole_batches_as_the_worker_does(broker: EmbeddedBroker, topics: Topics) -> None:
+    publish_history(broker, topics)
+    tagger = CountingTagger()
+    settings = WorkerSettings(
+        broker=broker.bootstrap,
+        input_topic=topics.input,
+        output_topic=topics.output,
+        dlq_topic=topics.dlq,
+        batch_size=64,
+    )
+    report = asyncio.run(
+        replay_history(settings, lambda: Pipeline.default(tagger=tagger), Earliest(), Latest())
+    )
+    assert (report.read, report.enriched, sum(report.dead_lettered.values())) == (7, 6, 1)
+    # The six good articles reached the tagger in batches (one per partition read together),
+    # not one call per article; the bad record never got that far.
+    assert sum(tagger.calls) == 6
+    assert max(tagger.calls) > 1, tagger.calls
+    assert len(read_topic(broker.bootstrap, topics.output, expected=6, linger=1)) == 6
 
 
 @pytest.mark.parametrize("command", [["dlq", "replay"], ["replay", "--from", "earliest", "--no-ner"]])
