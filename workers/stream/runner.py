@@ -81,9 +81,13 @@ def _shutdown_overdue(seconds: float) -> None:
 
 def _exit_quietly(signum: int, frame: types.FrameType | None) -> None:
     """Before Faust owns the signals (loading models, waiting for the broker) nothing is in
-    flight: a stop request just ends the process cleanly."""
+    flight: a stop request ends the process at once, with 0.
+
+    It must not raise: an exception from a signal handler surfaces in whatever code runs, and
+    while torch imports that is C++ calling back into Python through pybind11, which turns it
+    into ``std::terminate`` (SIGABRT, exit -6 instead of 0, seen in CI)."""
     log.info("%s before the consumer started: exiting", signal.Signals(signum).name)
-    raise SystemExit(exits.OK)
+    exits.exit_now(exits.OK)
 
 
 def run_worker(settings: WorkerSettings) -> None:
