@@ -178,7 +178,7 @@ def compile_gazetteer(gazetteer: Gazetteer, directory: Path, stamp: str) -> None
 
 def build(root: Path, stamp: str | None = None) -> Path:
     """Compile the shipped data into ``root/<fingerprint>`` (atomically) and return that path;
-    other compilations in ``root`` are removed."""
+    other compilations in ``root`` are removed. Call it under the root's lock (``_locked``)."""
     stamp = stamp or fingerprint()
     target = root / stamp
     root.mkdir(parents=True, exist_ok=True)
@@ -197,8 +197,10 @@ def build(root: Path, stamp: str | None = None) -> Path:
     finally:
         if was_enabled:
             gc.enable()
+    # Under the lock no other compile runs, so a scratch directory left here was abandoned by a
+    # killed one (SIGKILL, or a SIGTERM that exits at once): 20 MB each, never to be renamed.
     for other in root.iterdir():
-        if other.is_dir() and other.name != stamp and not other.name.startswith("."):
+        if other.is_dir() and other.name != stamp:
             shutil.rmtree(other, ignore_errors=True)
     log.info(
         "gazetteer: compiled %d keys into %s in %.1f s", len(gazetteer), target, time.perf_counter() - started
