@@ -6,6 +6,7 @@ The shipped starter models are loaded once for the module; nothing here uses the
 from __future__ import annotations
 
 import json
+from importlib.resources import files
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from click.testing import CliRunner
 from workers.core.records import Article, Entity, LanguageTag
 from workers.ner import cli as ner_cli
 from workers.ner.cli import models
+from workers.ner.nationalities import TABLES, corrected_label, nationality_words
 from workers.ner.registry import (
     ENV_MODELS_DIR,
     ENV_STANZA_RESOURCES,
@@ -275,6 +277,44 @@ def test_published_models_are_preferred(tmp_path: Path) -> None:
     assert spec.ner_path.name == "aqmar.pt" and spec.needs_mwt
     english = require_model("en", published)  # no published English model: the shipped one
     assert english.kind == "trained"
+
+
+def test_nationality_words_are_misc_where_the_tagger_read_a_person(tagger: StanzaEntityTagger) -> None:
+    # CoNLL-2003's English never has Qatari or Bahraini: the model alone tags both PER here.
+    body = "Qatari and Emirati mediators met Kuwaiti officials on Sunday, a Bahraini source said."
+    article = Article(id="en-nat", body=body)
+    entities = tagger.tag(article, EN)
+    assert_offsets(article, entities)
+    assert {(e.label, e.span.text) for e in entities} == {
+        ("MISC", "Qatari"), ("MISC", "Emirati"), ("MISC", "Kuwaiti"), ("MISC", "Bahraini"),
+    }  # fmt: skip
+
+
+def test_nationality_correction_touches_only_person_and_place_readings() -> None:
+    assert corrected_label("en", "Qatari", "PER") == "MISC"
+    assert corrected_label("en", "Czech", "LOC") == "MISC"  # 8 MISC to 4 LOC in CoNLL train
+    assert corrected_label("en", "Indians", "ORG") == "ORG"  # a team
+    assert corrected_label("en", "Qatar", "LOC") == "LOC"
+    assert corrected_label("en", "Qatari Airways", "ORG") == "ORG"
+    assert corrected_label("en", "qatari", "PER") == "PER"  # a lower-case word is not a name the tagger read
+    assert corrected_label("ar", "القطري", "PER") == "PER"  # ANERcorp tags them O; the model follows
+    assert corrected_label("fr", "Qatari", "PER") == "PER"
+
+
+def test_nationality_table_names_real_countries() -> None:
+    countries = files("workers.gazetteer") / "data" / "countries.tsv"
+    codes = {line.split("\t")[0] for line in countries.read_text().splitlines() if not line.startswith("#")}
+    for lang, name in TABLES.items():
+        rows = [
+            line.split("\t")
+            for line in (files("workers.ner") / "data" / name).read_text().splitlines()
+            if line and not line.startswith("#")
+        ]
+        assert all(len(row) == 2 and (row[1] in codes or row[1] == "XX") for row in rows)
+        assert {row[0] for row in rows} == nationality_words(lang)
+        assert {"Qatari", "Emirati", "Saudis", "Palestinians", "British"} <= nationality_words(lang)
+        # Nouns that are also names stay out (a surname tagged PER is right).
+        assert not {"Dane", "Finn", "Pole", "Turk", "Scot"} & nationality_words(lang)
 
 
 def test_label_normalisation() -> None:

@@ -4,7 +4,9 @@ Pipelines (``tokenize,ner``, plus ``mwt`` where a published model needs it) are 
 first article of a language, once per process, and never touch the network
 (``download_method=None``). Offsets are Stanza's ``start_char``/``end_char`` into the text it
 was given; every span is checked against the article's own text before it is emitted, and a
-span that does not check out is dropped and counted rather than sent with wrong offsets.
+span that does not check out is dropped and counted rather than sent with wrong offsets. An
+English nationality word the model read as a person or place is MISC
+(:mod:`workers.ner.nationalities`).
 
 Text reaches Stanza in chunks of at most ``MAX_CHUNK_CHARS``, and the chunks in runs of at most
 ``MAX_RUN_CHARS`` per Stanza call: a normal article is one call (Stanza batches its sentences),
@@ -33,6 +35,7 @@ from workers.core import budget
 from workers.core.records import Article, Entity, EntityLabel, LanguageTag, Span, TextField
 from workers.core.stages import ENTITIES
 from workers.ner.inference import tag_sentences
+from workers.ner.nationalities import corrected_label
 from workers.ner.registry import ModelDirs, ModelSpec, find_model, installed_models, require_model
 from workers.ner.tokens import sentences
 
@@ -371,7 +374,7 @@ class StanzaEntityTagger:
                 budget.check(ENTITIES)
                 for chunk, entities in zip(run, self._run(loaded, run), strict=True):
                     article = items[chunk.item][0]
-                    results[chunk.item].extend(self._verified(article, chunk, entities))
+                    results[chunk.item].extend(self._verified(article, chunk, entities, lang))
         return [tuple(sorted(r, key=_order)) for r in results]
 
     def _chunks(self, item: int, article: Article) -> Iterable[_Chunk]:
@@ -416,7 +419,9 @@ class StanzaEntityTagger:
             out.append(found)
         return out
 
-    def _verified(self, article: Article, chunk: _Chunk, entities: Iterable[_RawEntity]) -> Iterator[Entity]:
+    def _verified(
+        self, article: Article, chunk: _Chunk, entities: Iterable[_RawEntity], lang: str
+    ) -> Iterator[Entity]:
         original = article.text_of(chunk.field)
         for raw_label, start, end, text, confidence in entities:
             label = normalize_label(raw_label)
@@ -433,7 +438,9 @@ class StanzaEntityTagger:
             if clean_for_stanza(span_text) != chunk.text[located[0] : located[1]]:
                 self.stats["spans_dropped_unverified"] += 1
                 continue
-            yield Entity(Span(span_text, s, e, chunk.field), label, confidence)
+            yield Entity(
+                Span(span_text, s, e, chunk.field), corrected_label(lang, span_text, label), confidence
+            )
 
 
 def entity_runs(tags: Sequence[str]) -> list[tuple[str, int, int]]:
